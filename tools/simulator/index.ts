@@ -1,0 +1,124 @@
+import { ChildProcess } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { eachLine, startChild, stopChild } from "./children"
+import { CLI, DevtoolsSession, startDevtools } from "./devtools"
+import { makeScratchProject, ScratchProject, Settings } from "./project"
+
+export { Settings } from "./project"
+
+export interface SimulatorOptions {
+    /** Settings deployed with the program (written to a scratch .env.local). */
+    settings: Settings
+    /** Program entry, relative to the repo root. */
+    entry?: string
+    /** Extra environment of the VM process, e.g. NODE_EXTRA_CA_CERTS. */
+    vmEnv?: Record<string, string>
+    deviceId?: string
+    /** Called with every program log line, as it arrives. */
+    onLog?: (line: string) => void
+    onToolLog?: (line: string) => void
+}
+
+const ANSI = /\x1b\[[0-9;]*m/g
+
+/** One line of program output, as the VM prints it: "WASM> text". */
+function programLine(raw: string): string | undefined {
+    const line = raw.replace(ANSI, "")
+    return line.startsWith("WASM> ") ? line.slice(6) : undefined
+}
+
+export class Simulator {
+    readonly logs: string[] = []
+    private waiters: { test: (l: string) => boolean; resolve: (l: string) => void }[] = []
+    private vm?: ChildProcess
+    private devtools?: DevtoolsSession
+    private project?: ScratchProject
+    readonly deviceId: string
+
+    private constructor(private readonly opts: SimulatorOptions) {
+        this.deviceId = opts.deviceId ?? randomBytes(8).toString("hex")
+    }
+
+    /** Starts devtools and a VM, then deploys the program with its settings. */
+    static async start(opts: SimulatorOptions): Promise<Simulator> {
+        const sim = new Simulator(opts)
+        try {
+            await sim.boot()
+        } catch (e) {
+            await sim.stop()
+            throw e
+        }
+        return sim
+    }
+
+    private async boot() {
+        const toolLog = this.opts.onToolLog ?? (() => {})
+        this.project = makeScratchProject(this.opts.settings)
+        this.devtools = await startDevtools(this.project.dir, toolLog)
+        await this.startVm()
+        await this.devtools.deploy(this.opts.entry ?? "src/main.ts")
+    }
+
+    private async startVm() {
+        const vm = startChild(
+            process.execPath,
+            [CLI, "vm", "--tcp", "--device-id", this.deviceId, "--stateless"],
+            { cwd: this.project!.dir, env: { ...process.env, ...this.opts.vmEnv } }
+        )
+        this.vm = vm
+        const onRaw = (raw: string) => {
+            const line = programLine(raw)
+            if (line === undefined) return this.opts.onToolLog?.(raw)
+            this.logs.push(line)
+            this.opts.onLog?.(line)
+            this.waiters = this.waiters.filter(w => {
+                if (!w.test(line)) return true
+                w.resolve(line)
+                return false
+            })
+        }
+        eachLine(vm.stdout!, onRaw)
+        eachLine(vm.stderr!, onRaw)
+        await this.waitForLog(/DeviceScript Simulator/, 30000)
+    }
+
+    /** Kills the VM process and starts a new one (a board power cycle). */
+    async restartVm(vmEnv?: Record<string, string>) {
+        if (this.vm) await stopChild(this.vm)
+        if (vmEnv) this.opts.vmEnv = vmEnv
+        await this.startVm()
+        await this.devtools!.deploy(this.opts.entry ?? "src/main.ts")
+    }
+
+    /** Resolves with the first log line (already seen or future) that matches. */
+    waitForLog(pattern: RegExp | string, timeoutMs: number, fromIndex = 0): Promise<string> {
+        const test = (l: string) => (typeof pattern === "string" ? l.includes(pattern) : pattern.test(l))
+        const seen = this.logs.slice(fromIndex).find(test)
+        if (seen !== undefined) return Promise.resolve(seen)
+        return new Promise((resolve, reject) => {
+            const timer = setTimeout(() => {
+                this.waiters = this.waiters.filter(w => w.resolve !== done)
+                reject(
+                    new Error(
+                        `no log line matching ${pattern} within ${timeoutMs} ms; last lines:\n  ` +
+                            this.logs.slice(-15).join("\n  ")
+                    )
+                )
+            }, timeoutMs)
+            const done = (l: string) => {
+                clearTimeout(timer)
+                resolve(l)
+            }
+            this.waiters.push({ test, resolve: done })
+        })
+    }
+
+    async stop() {
+        if (this.vm) await stopChild(this.vm)
+        if (this.devtools) await this.devtools.stop()
+        this.project?.remove()
+        this.vm = undefined
+        this.devtools = undefined
+        this.project = undefined
+    }
+}
