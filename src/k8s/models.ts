@@ -1,0 +1,164 @@
+// Request bodies for the API server, built from small objects: the replies
+// are never parsed here (a Node is 4-6 KB and the heap is 64 KB).
+
+export const KUBELET_VERSION = "v1.31.1-picokubelet"
+export const CONTAINER_RUNTIME = "lies://0.1.0"
+export const OS_IMAGE = "picokubelet on DeviceScript"
+export const OPERATING_SYSTEM = "devicescript"
+export const ARCHITECTURE = "xtensa-lx7"
+export const INSTANCE_TYPE = "esp32-s3-r8"
+export const LEASE_NAMESPACE = "kube-node-lease"
+export const HEAP_ANNOTATION = "picokubelet.dev/heap-bytes-free"
+/** Honest capacity of an ESP32-S3 running DeviceScript, as in the seed. */
+export const CPU_CAPACITY = "240m"
+export const MEMORY_CAPACITY = "320Ki"
+/** The kubelet port a real node advertises; nothing listens on it here. */
+export const KUBELET_PORT = 10250
+
+export interface NodeIdentity {
+    name: string
+    internalIP: string
+    machineID: string
+    systemUUID: string
+    bootID: string
+    /** DeviceScript runtime version, e.g. "devicescript-2.16.4". */
+    kernelVersion: string
+    maxPods: number
+    /** NoSchedule taint key that keeps ordinary workloads off; "" for none. */
+    taintKey: string
+}
+
+export function nodePath(name: string): string {
+    return "/api/v1/nodes/" + name
+}
+
+export function leasePath(name: string): string {
+    return `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases/${name}`
+}
+
+export const NODES_PATH = "/api/v1/nodes"
+export const LEASES_PATH = `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`
+/** Names the writer in managedFields. */
+export const FIELD_MANAGER = "?fieldManager=picokubelet"
+
+export function nodeLabels(id: NodeIdentity): any {
+    return {
+        "kubernetes.io/hostname": id.name,
+        "kubernetes.io/os": OPERATING_SYSTEM,
+        "kubernetes.io/arch": ARCHITECTURE,
+        "node.kubernetes.io/instance-type": INSTANCE_TYPE,
+        "picokubelet.dev/board": "waveshare-esp32-s3-eth",
+        "picokubelet.dev/runtime": "lies",
+    }
+}
+
+function resources(id: NodeIdentity): any {
+    return { cpu: CPU_CAPACITY, memory: MEMORY_CAPACITY, pods: "" + id.maxPods }
+}
+
+function nodeInfo(id: NodeIdentity): any {
+    return {
+        machineID: id.machineID,
+        systemUUID: id.systemUUID,
+        bootID: id.bootID,
+        kernelVersion: id.kernelVersion,
+        osImage: OS_IMAGE,
+        containerRuntimeVersion: CONTAINER_RUNTIME,
+        kubeletVersion: KUBELET_VERSION,
+        kubeProxyVersion: KUBELET_VERSION,
+        operatingSystem: OPERATING_SYSTEM,
+        architecture: ARCHITECTURE,
+    }
+}
+
+function addresses(id: NodeIdentity): any[] {
+    return [
+        { type: "InternalIP", address: id.internalIP },
+        { type: "Hostname", address: id.name },
+    ]
+}
+
+/** POST /api/v1/nodes: the whole Node, conditions included. */
+export function registrationBody(id: NodeIdentity, conditions: any[]): string {
+    const spec: any = {}
+    if (id.taintKey) spec.taints = [{ key: id.taintKey, value: "true", effect: "NoSchedule" }]
+    return JSON.stringify({
+        apiVersion: "v1",
+        kind: "Node",
+        metadata: { name: id.name, labels: nodeLabels(id) },
+        spec,
+        status: {
+            capacity: resources(id),
+            allocatable: resources(id),
+            nodeInfo: nodeInfo(id),
+            addresses: addresses(id),
+            daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
+            conditions,
+        },
+    })
+}
+
+/**
+ * Status PATCH (strategic merge) after a 409 on registration: the board
+ * rebooted, maybe with a new DHCP address. Addresses carry `$patch: replace`
+ * because their upstream merge key (type) would keep the old address.
+ */
+export function reconcileStatusBody(id: NodeIdentity, conditions: any[]): string {
+    const replaced: any[] = [{ $patch: "replace" }]
+    replaced.pushRange(addresses(id))
+    return JSON.stringify({
+        metadata: { labels: nodeLabels(id) },
+        status: {
+            capacity: resources(id),
+            allocatable: resources(id),
+            nodeInfo: nodeInfo(id),
+            addresses: replaced,
+            conditions,
+        },
+    })
+}
+
+/** The periodic status PATCH: conditions plus the heap annotation, one request. */
+export function heartbeatBody(heapFree: number, conditions: any[]): string {
+    const annotations: any = {}
+    annotations[HEAP_ANNOTATION] = "" + heapFree
+    return JSON.stringify({ metadata: { annotations }, status: { conditions } })
+}
+
+/** POST of the Lease, owned by the Node so deleting the Node collects it. */
+export function leaseBody(
+    name: string,
+    nodeUid: string,
+    leaseSeconds: number,
+    renewTime: string
+): string {
+    const metadata: any = { name, namespace: LEASE_NAMESPACE }
+    if (nodeUid)
+        metadata.ownerReferences = [{ apiVersion: "v1", kind: "Node", name, uid: nodeUid }]
+    return JSON.stringify({
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata,
+        spec: { holderIdentity: name, leaseDurationSeconds: leaseSeconds, renewTime },
+    })
+}
+
+/** Merge PATCH of renewTime alone: 52 bytes, and it cannot conflict. */
+export function renewBody(renewTime: string): string {
+    // Concatenation, not a template: DeviceScript compiles templates to a
+    // format string in which "}}" is an escaped brace.
+    return '{"spec":{"renewTime":"' + renewTime + '"}}'
+}
+
+/**
+ * Finds a string field in the first bytes of a JSON reply without parsing
+ * it, e.g. metadata.uid (the first "uid" in a Node object is its own).
+ */
+export function findJsonString(json: string, key: string): string {
+    const marker = `"${key}":"`
+    const at = json.indexOf(marker)
+    if (at < 0) return undefined
+    const start = at + marker.length
+    const end = json.indexOf('"', start)
+    return end < 0 ? undefined : json.slice(start, end)
+}

@@ -1,0 +1,126 @@
+import { describe, expect, test } from "../harness"
+import { expectEqual } from "../matchers"
+import {
+    findJsonString,
+    heartbeatBody,
+    leaseBody,
+    leasePath,
+    NodeIdentity,
+    reconcileStatusBody,
+    registrationBody,
+    renewBody,
+} from "../../../src/k8s/models"
+
+function identity(): NodeIdentity {
+    return {
+        name: "esp-node-01",
+        internalIP: "192.168.0.111",
+        machineID: "0123456789abcdef0123456789abcdef",
+        systemUUID: "01234567-89ab-cdef-0123-456789abcdef",
+        bootID: "b0000000-0000-4000-8000-000000000001",
+        kernelVersion: "devicescript-2.16.4",
+        maxPods: 1,
+        taintKey: "picokubelet.dev/no-containers",
+    }
+}
+
+const LABELS = {
+    "kubernetes.io/hostname": "esp-node-01",
+    "kubernetes.io/os": "devicescript",
+    "kubernetes.io/arch": "xtensa-lx7",
+    "node.kubernetes.io/instance-type": "esp32-s3-r8",
+    "picokubelet.dev/board": "waveshare-esp32-s3-eth",
+    "picokubelet.dev/runtime": "lies",
+}
+const RESOURCES = { cpu: "240m", memory: "320Ki", pods: "1" }
+const NODE_INFO = {
+    machineID: "0123456789abcdef0123456789abcdef",
+    systemUUID: "01234567-89ab-cdef-0123-456789abcdef",
+    bootID: "b0000000-0000-4000-8000-000000000001",
+    kernelVersion: "devicescript-2.16.4",
+    osImage: "picokubelet on DeviceScript",
+    containerRuntimeVersion: "lies://0.1.0",
+    kubeletVersion: "v1.31.1-picokubelet",
+    kubeProxyVersion: "v1.31.1-picokubelet",
+    operatingSystem: "devicescript",
+    architecture: "xtensa-lx7",
+}
+const ADDRESSES = [
+    { type: "InternalIP", address: "192.168.0.111" },
+    { type: "Hostname", address: "esp-node-01" },
+]
+const COND = [{ type: "Ready", status: "True" }]
+
+describe("models: node bodies", () => {
+    test("registration carries the whole node", () => {
+        expectEqual(JSON.parse(registrationBody(identity(), COND)), {
+            apiVersion: "v1",
+            kind: "Node",
+            metadata: { name: "esp-node-01", labels: LABELS },
+            spec: { taints: [{ key: "picokubelet.dev/no-containers", value: "true", effect: "NoSchedule" }] },
+            status: {
+                capacity: RESOURCES,
+                allocatable: RESOURCES,
+                nodeInfo: NODE_INFO,
+                addresses: ADDRESSES,
+                daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+                conditions: COND,
+            },
+        })
+    })
+    test("the taint can be turned off, and pods follow the setting", () => {
+        const id = identity()
+        id.taintKey = ""
+        id.maxPods = 3
+        const body = JSON.parse(registrationBody(id, COND))
+        expectEqual(body.spec, {})
+        expectEqual(body.status.capacity.pods, "3")
+    })
+    test("reconcile after a reboot replaces the addresses", () => {
+        expectEqual(JSON.parse(reconcileStatusBody(identity(), COND)), {
+            metadata: { labels: LABELS },
+            status: {
+                capacity: RESOURCES,
+                allocatable: RESOURCES,
+                nodeInfo: NODE_INFO,
+                addresses: [{ $patch: "replace" }, ADDRESSES[0], ADDRESSES[1]],
+                conditions: COND,
+            },
+        })
+    })
+    test("heartbeat: conditions and the heap annotation in one body", () => {
+        expectEqual(JSON.parse(heartbeatBody(41234, COND)), {
+            metadata: { annotations: { "picokubelet.dev/heap-bytes-free": "41234" } },
+            status: { conditions: COND },
+        })
+    })
+})
+
+describe("models: lease bodies", () => {
+    test("lease with owner reference", () => {
+        expectEqual(JSON.parse(leaseBody("esp-node-01", "uid-1", 40, "2026-11-20T22:37:15.100000Z")), {
+            apiVersion: "coordination.k8s.io/v1",
+            kind: "Lease",
+            metadata: {
+                name: "esp-node-01",
+                namespace: "kube-node-lease",
+                ownerReferences: [{ apiVersion: "v1", kind: "Node", name: "esp-node-01", uid: "uid-1" }],
+            },
+            spec: { holderIdentity: "esp-node-01", leaseDurationSeconds: 40, renewTime: "2026-11-20T22:37:15.100000Z" },
+        })
+    })
+    test("renewal is the 52-byte merge patch", () => {
+        const body = renewBody("2026-11-20T22:39:29.769000Z")
+        expect(body).toBe('{"spec":{"renewTime":"2026-11-20T22:39:29.769000Z"}}')
+        expect(body.length).toBe(52)
+        expect(leasePath("n1")).toBe("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n1")
+    })
+    test("uid found in a reply prefix", () => {
+        const reply =
+            '{"kind":"Node","apiVersion":"v1","metadata":{"name":"esp-node-01-fixture","uid":"2c6c3e01-addf-4235-8538-6052ffaac421","resourceVersion":"313"'
+        expect(findJsonString(reply, "uid")).toBe("2c6c3e01-addf-4235-8538-6052ffaac421")
+        expect(findJsonString(reply, "resourceVersion")).toBe("313")
+        expectEqual(findJsonString(reply, "nothing"), undefined)
+        expectEqual(findJsonString('{"uid":"unterminated', "uid"), undefined)
+    })
+})
