@@ -1,0 +1,153 @@
+// Test helpers: raw HTTP/1.1 exchanges with the emulator (so framing is seen
+// as sent, not as a client library reassembles it) and the recorded fixtures.
+import { readdirSync, readFileSync } from "node:fs"
+import net from "node:net"
+import tls from "node:tls"
+import { join } from "node:path"
+import type { ApiServer } from "../../tools/apiserver/index"
+
+export const fixtureDir = "/work/shared/fixtures/kube-apiserver-1.26"
+
+export interface RawResponse {
+    status: number
+    /** In wire order, names as sent. */
+    headers: [string, string][]
+    framing: "chunked" | "content-length" | "none"
+    body: Buffer
+    /** Everything received, head included. */
+    raw: Buffer
+    /** How the exchange ended when the reply was incomplete. */
+    error?: string
+}
+
+export const header = (r: RawResponse, name: string) =>
+    r.headers.find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1]
+
+/** Parses one response from `buf`; undefined while incomplete. */
+export function parseResponse(buf: Buffer): RawResponse | undefined {
+    const end = buf.indexOf("\r\n\r\n")
+    if (end < 0) return undefined
+    const [statusLine, ...lines] = buf.subarray(0, end).toString("latin1").split("\r\n")
+    const headers = lines.map(l => {
+        const i = l.indexOf(":")
+        return [l.slice(0, i), l.slice(i + 1).trim()] as [string, string]
+    })
+    const status = Number(statusLine.split(" ")[1])
+    const r: RawResponse = { status, headers, framing: "none", body: Buffer.alloc(0), raw: buf }
+    const start = end + 4
+    if (/chunked/i.test(header(r, "transfer-encoding") ?? "")) {
+        r.framing = "chunked"
+        const parts: Buffer[] = []
+        let at = start
+        for (;;) {
+            const eol = buf.indexOf("\r\n", at)
+            if (eol < 0) return undefined
+            const size = parseInt(buf.subarray(at, eol).toString(), 16)
+            at = eol + 2
+            if (size === 0) {
+                if (buf.length < at + 2) return undefined
+                r.body = Buffer.concat(parts)
+                r.raw = buf.subarray(0, at + 2)
+                return r
+            }
+            if (buf.length < at + size + 2) return undefined
+            parts.push(buf.subarray(at, at + size))
+            at += size + 2
+        }
+    }
+    const cl = header(r, "content-length")
+    if (cl !== undefined) {
+        r.framing = "content-length"
+        if (buf.length < start + Number(cl)) return undefined
+        r.body = buf.subarray(start, start + Number(cl))
+        r.raw = buf.subarray(0, start + Number(cl))
+    }
+    return r
+}
+
+/** A kept-alive connection that sends raw requests and reads raw replies. */
+export class RawClient {
+    private sock: net.Socket
+    private buf = Buffer.alloc(0)
+    private waiter?: () => void
+    ended?: string
+
+    constructor(server: ApiServer) {
+        const opts = { host: "127.0.0.1", port: server.port }
+        this.sock = server.caFile
+            ? tls.connect({ ...opts, servername: "localhost", ca: readFileSync(server.caFile) })
+            : net.connect(opts)
+        this.sock.on("data", d => {
+            this.buf = Buffer.concat([this.buf, d])
+            this.waiter?.()
+        })
+        const end = (why: string) => {
+            this.ended ??= why
+            this.waiter?.()
+        }
+        this.sock.on("end", () => end("end"))
+        this.sock.on("error", e => end((e as NodeJS.ErrnoException).code ?? e.message))
+        this.sock.on("close", () => end("close"))
+    }
+
+    /** Sends `request` and resolves with the reply, or with what arrived before the connection ended. */
+    async exchange(request: Buffer | string): Promise<RawResponse> {
+        this.sock.write(request)
+        for (;;) {
+            const r = parseResponse(this.buf)
+            if (r) {
+                this.buf = this.buf.subarray(r.raw.length)
+                return r
+            }
+            if (this.ended) {
+                const partial = parseResponse(Buffer.concat([this.buf, Buffer.from("\r\n\r\n")]))
+                const got = this.buf
+                this.buf = Buffer.alloc(0)
+                return {
+                    status: partial?.status ?? 0,
+                    headers: partial?.headers ?? [],
+                    framing: partial?.framing ?? "none",
+                    body: Buffer.alloc(0),
+                    raw: got,
+                    error: this.ended,
+                }
+            }
+            await new Promise<void>(resolve => (this.waiter = resolve))
+            this.waiter = undefined
+        }
+    }
+
+    close(): void {
+        this.sock.destroy()
+    }
+}
+
+/** A request built like the fixtures' (picokubelet's) requests. */
+export function request(method: string, path: string, token: string | undefined, body?: unknown, contentType = "application/json", extra: Record<string, string> = {}): string {
+    const payload = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body)
+    const lines = [`${method} ${path} HTTP/1.1`, "Host: localhost", "User-Agent: picokubelet/0.1", "Accept: application/json"]
+    if (token) lines.push(`Authorization: Bearer ${token}`)
+    for (const [k, v] of Object.entries(extra)) lines.push(`${k}: ${v}`)
+    if (body !== undefined) lines.push(`Content-Type: ${contentType}`, `Content-Length: ${Buffer.byteLength(payload)}`)
+    return lines.join("\r\n") + "\r\n\r\n" + payload
+}
+
+export interface Fixture {
+    name: string
+    request: Buffer
+    response: RawResponse
+}
+
+export function loadFixtures(): Fixture[] {
+    const names = readdirSync(fixtureDir)
+        .filter(f => f.endsWith(".request.http"))
+        .map(f => f.slice(0, -".request.http".length))
+        .sort()
+    return names.map(name => {
+        const response = parseResponse(readFileSync(join(fixtureDir, `${name}.response.http`)))
+        if (!response) throw new Error(`fixture ${name}: incomplete response`)
+        return { name, request: readFileSync(join(fixtureDir, `${name}.request.http`)), response }
+    })
+}
+
+export const json = (r: RawResponse) => JSON.parse(r.body.toString("utf8"))

@@ -1,0 +1,419 @@
+// One HTTP request in, one reply out: authentication, authorization, routing
+// and the REST verbs. No sockets here; server.ts does the wire.
+import { randomUUID } from "node:crypto"
+import type { User } from "./auth"
+import { discovery, versionInfo } from "./discovery"
+import { managerName } from "./fields"
+import { jsonPatch, mergePatch, PatchError, strategicMergePatch, type Json } from "./patch"
+import { allowedPath, allowedResource, isAdmin, type Attributes } from "./rbac"
+import { apiVersionOf, findResource, type ResourceDef } from "./resources"
+import {
+    alreadyExists, ApiError, badRequest, internalError, conflict, failure, forbidden, invalid, invalidPatch, invalidValue, methodNotAllowed,
+    notFound, pathNotFound, success, unauthorized, unsupportedMediaType,
+} from "./status"
+import { rfc3339, type Obj, type Store } from "./store"
+import { decodeError } from "./validation"
+
+export interface ApiRequest {
+    method: string
+    target: string
+    /** Lower-case names. */
+    headers: Record<string, string | undefined>
+    body: Buffer
+}
+
+export interface ApiReply {
+    code: number
+    /** Everything but Date and the framing headers. */
+    headers: Record<string, string>
+    body: Buffer
+}
+
+// API Priority and Fairness answers with the uids of the flow schema and
+// priority level that admitted the request; admins ride the exempt ones.
+const flowSchemas = {
+    exempt: { flow: randomUUID(), level: randomUUID() },
+    global: { flow: randomUUID(), level: randomUUID() },
+}
+
+const patchTypes: Record<string, "json" | "merge" | "strategic"> = {
+    "application/json-patch+json": "json",
+    "application/merge-patch+json": "merge",
+    "application/strategic-merge-patch+json": "strategic",
+}
+
+type Shape = "full" | "metadata"
+
+interface Target extends Attributes {
+    def?: ResourceDef
+    version: string
+    query: URLSearchParams
+}
+
+export class Api {
+    /** Warning headers of the request being handled. */
+    private warnings: string[] = []
+
+    constructor(
+        private store: Store,
+        private authenticate: (authorization: string | undefined) => User | undefined,
+        private now: () => number,
+        private serverAddress: () => string
+    ) {}
+
+    /** `injected`: an error to answer with instead of handling (fault injection). */
+    handle(req: ApiRequest, injected?: ApiError): ApiReply {
+        const headers: Record<string, string> = {
+            "Audit-Id": randomUUID(),
+            "Cache-Control": "no-cache, private",
+            "Content-Type": "application/json",
+        }
+        const user = this.authenticate(req.headers.authorization)
+        try {
+            if (!user) throw unauthorized()
+            const fs = isAdmin(user) ? flowSchemas.exempt : flowSchemas.global
+            headers["X-Kubernetes-Pf-Flowschema-Uid"] = fs.flow
+            headers["X-Kubernetes-Pf-Prioritylevel-Uid"] = fs.level
+            if (injected) throw injected
+            this.warnings = []
+            const [code, body] = this.route(req, user)
+            if (this.warnings.length > 0) headers.Warning = this.warnings.join(", ")
+            return { code, headers, body }
+        } catch (e) {
+            // a bug here must reach the test as a 500, not take the server down
+            const err = e instanceof ApiError ? e : internalError(e)
+            Object.assign(headers, err.headers)
+            return { code: err.code, headers, body: encode(err.body) }
+        }
+    }
+
+    private route(req: ApiRequest, user: User): [number, Buffer] {
+        const url = new URL(req.target, "http://x")
+        const path = url.pathname
+        const target = parseResourcePath(req.method, path, url.searchParams)
+        if (!target) {
+            if (!allowedPath(user, path)) throw forbiddenPath(user, req.method, path)
+            if (req.method !== "GET") throw methodNotAllowed()
+            if (path === "/version" || path === "/version/")
+                return [200, Buffer.from(JSON.stringify(versionInfo, null, 2))]
+            if (path === "/healthz" || path === "/livez" || path === "/readyz") return [200, Buffer.from("ok")]
+            const doc = discovery(path, this.serverAddress())
+            if (!doc) throw pathNotFound()
+            return [200, encode(doc)]
+        }
+        if (!allowedResource(user, target)) {
+            throw forbidden(user.name, target.verb, target, target.namespace, target.name, target.subresource)
+        }
+        const def = target.def
+        if (!def || (target.subresource && (target.subresource !== "status" || !def.hasStatus))) throw pathNotFound()
+        const manager = managerName(target.query.get("fieldManager"), req.headers["user-agent"])
+        switch (target.verb) {
+            case "get":
+                return [200, encode(this.shape(this.mustGet(def, target), shapeOf(req.headers.accept)))]
+            case "list":
+                return [200, encode(this.list(def, target, shapeOf(req.headers.accept)))]
+            case "create":
+                return [201, encode(this.create(def, target, jsonBody(req), manager))]
+            case "update":
+                return [200, encode(this.update(def, target, jsonBody(req), manager))]
+            case "patch":
+                return [200, encode(this.patch(def, target, req, manager))]
+            case "delete":
+                return [200, encode(this.delete(def, target, req))]
+            default:
+                throw methodNotAllowed()
+        }
+    }
+
+    private gr = (def: ResourceDef) => ({ group: def.group, resource: def.resource })
+
+    private mustGet(def: ResourceDef, t: Target): Obj {
+        const obj = this.store.get(def.resource, t.namespace, t.name)
+        if (!obj) throw notFound(this.gr(def), t.name)
+        return obj
+    }
+
+    private shape(obj: Obj, shape: Shape): Obj {
+        if (shape === "full") return obj
+        return { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: obj.metadata }
+    }
+
+    private list(def: ResourceDef, t: Target, shape: Shape): Obj {
+        const select = selector(t.query)
+        const items = this.store
+            .list(def.resource, def.namespaced && t.namespace ? t.namespace : undefined)
+            .filter(select)
+            .map(o => {
+                if (shape === "metadata") return this.shape(o, shape)
+                const { kind: _k, apiVersion: _a, ...rest } = o
+                return rest
+            })
+        const metadata = { resourceVersion: this.store.resourceVersion }
+        if (shape === "metadata")
+            return { kind: "PartialObjectMetadataList", apiVersion: "meta.k8s.io/v1", metadata, items }
+        return { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata, items }
+    }
+
+    /** The object a body describes, with kind and namespace settled as the server does. */
+    private decodeBody(def: ResourceDef, t: Target, body: Obj): Obj {
+        if (typeof body !== "object" || body === null || Array.isArray(body))
+            throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: expected an object`)
+        const err = decodeError(body)
+        if (err) throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${err}`)
+        const obj: Obj = { ...body, kind: def.kind, apiVersion: apiVersionOf(def) }
+        obj.metadata = { ...(body.metadata ?? {}) }
+        if (def.namespaced) {
+            if (obj.metadata.namespace && obj.metadata.namespace !== t.namespace)
+                throw badRequest("the namespace of the provided object does not match the namespace sent on the request")
+            obj.metadata.namespace = t.namespace
+        } else delete obj.metadata.namespace
+        return obj
+    }
+
+    private validate(def: ResourceDef, obj: Obj): void {
+        const causes = def.validate(obj)
+        if (causes.length > 0) throw invalid(def.kind, def.group, obj.metadata?.name ?? "", causes)
+    }
+
+    /** What decoding into the typed object does: unknown fields go (with a warning), defaults appear. */
+    private decode(def: ResourceDef, obj: Obj): void {
+        for (const path of def.unknownFields ?? []) {
+            const parent = path.slice(0, -1).reduce<Obj | undefined>((o, k) => o?.[k], obj)
+            const last = path[path.length - 1]
+            if (parent && last in parent) {
+                delete parent[last]
+                this.warnings.push(`299 - ${JSON.stringify(`unknown field "${path.join(".")}"`)}`)
+            }
+        }
+        def.normalize?.(obj)
+    }
+
+    private create(def: ResourceDef, t: Target, body: Obj, manager: string): Obj {
+        if (t.name) throw methodNotAllowed()
+        const obj = this.decodeBody(def, t, body)
+        if (!obj.metadata.name && obj.metadata.generateName)
+            obj.metadata.name = obj.metadata.generateName + randomUUID().slice(0, 5)
+        this.validate(def, obj)
+        if (this.store.get(def.resource, t.namespace, obj.metadata.name)) throw alreadyExists(this.gr(def), obj.metadata.name)
+        def.prepareCreate?.(obj)
+        this.decode(def, obj)
+        const intent = structuredClone(obj)
+        def.admit?.(obj)
+        return this.store.create(def.resource, obj, { manager, apiVersion: apiVersionOf(def), intent, ownsNoStatus: def.hasStatus })
+    }
+
+    private update(def: ResourceDef, t: Target, body: Obj, manager: string): Obj {
+        const obj = this.decodeBody(def, t, body)
+        if (obj.metadata.name !== t.name)
+            throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${t.name})`)
+        const before = this.mustGet(def, t)
+        return this.write(def, t, before, obj, manager)
+    }
+
+    private patch(def: ResourceDef, t: Target, req: ApiRequest, manager: string): Obj {
+        const type = patchTypes[mediaType(req.headers["content-type"])]
+        if (!type) throw unsupportedMediaType()
+        let patch: Json
+        try {
+            patch = JSON.parse(req.body.toString("utf8"))
+        } catch (e) {
+            throw badRequest(`error decoding patch: ${(e as Error).message}`)
+        }
+        const before = this.mustGet(def, t)
+        let patched: Obj
+        try {
+            if (type === "json") patched = jsonPatch(before, patch) as Obj
+            else if (type === "merge") patched = mergePatch(before, patch) as Obj
+            else patched = strategicMergePatch(before, patch) as Obj
+        } catch (e) {
+            if (!(e instanceof PatchError)) throw e
+            // what NewGenericServerResponse makes of a patch that does not apply
+            throw new ApiError(
+                422,
+                failure(422, "Invalid", "the server rejected our request due to an error in our request", {
+                    causes: [{ reason: "UnexpectedServerResponse", message: e.message }],
+                })
+            )
+        }
+        const err = decodeError(patched)
+        if (err) {
+            const { apiVersion, kind, ...rest } = patched
+            throw invalidPatch({ apiVersion, kind, ...rest }, err)
+        }
+        return this.write(def, t, before, { ...patched, kind: def.kind, apiVersion: apiVersionOf(def) }, manager)
+    }
+
+    /** The shared tail of PUT and PATCH: preconditions, subresource rules, validation, store. */
+    private write(def: ResourceDef, t: Target, before: Obj, after: Obj, manager: string): Obj {
+        const meta = after.metadata ?? {}
+        after.metadata = meta
+        if (meta.uid !== undefined && meta.uid !== before.metadata.uid) {
+            const cause = invalidValue("metadata.uid", meta.uid, "field is immutable")
+            // pods/status validation runs the metadata check twice, and says so twice
+            const causes = def.resource === "pods" && t.subresource === "status" ? [cause, cause] : [cause]
+            throw invalid(def.kind, def.group, t.name, causes)
+        }
+        if (meta.resourceVersion !== undefined && meta.resourceVersion !== before.metadata.resourceVersion)
+            throw conflict(this.gr(def), t.name, "the object has been modified; please apply your changes to the latest version and try again")
+        if (def.hasStatus) {
+            if (t.subresource === "status") after.spec = before.spec
+            else after.status = before.status
+        }
+        if (after.spec === undefined) delete after.spec
+        if (after.status === undefined) delete after.status
+        this.decode(def, after)
+        this.validate(def, { ...after, metadata: { ...meta, name: t.name } })
+        return this.store.update(def.resource, before, after, {
+            manager,
+            apiVersion: apiVersionOf(def),
+            subresource: t.subresource,
+        })
+    }
+
+    private delete(def: ResourceDef, t: Target, req: ApiRequest): Obj {
+        const obj = this.mustGet(def, t)
+        const opts = deleteOptions(req)
+        const uid = opts.preconditions?.uid
+        if (uid !== undefined && uid !== obj.metadata.uid)
+            throw conflict(
+                this.gr(def),
+                t.name,
+                `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${obj.metadata.uid}`
+            )
+        const rv = opts.preconditions?.resourceVersion
+        if (rv !== undefined && rv !== obj.metadata.resourceVersion)
+            throw conflict(
+                this.gr(def),
+                t.name,
+                `Precondition failed: ResourceVersion in precondition: ${rv}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`
+            )
+        if (!def.graceful) {
+            this.store.remove(def.resource, obj)
+            return success(this.gr(def), t.name, obj.metadata.uid)
+        }
+        return this.deleteGracefully(def, obj, opts.gracePeriodSeconds)
+    }
+
+    // A pod bound to a node is only marked: its kubelet finishes the deletion
+    // with gracePeriodSeconds=0 once the containers are gone.
+    private deleteGracefully(def: ResourceDef, pod: Obj, requested: number | undefined): Obj {
+        const phase = pod.status?.phase
+        const bound = Boolean(pod.spec?.nodeName) && phase !== "Succeeded" && phase !== "Failed"
+        let grace = requested ?? pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30
+        if (!bound) grace = 0
+        const current = pod.metadata.deletionGracePeriodSeconds
+        if (current !== undefined && grace >= current && grace > 0) return pod
+        const now = this.now()
+        pod.metadata.deletionTimestamp = rfc3339(now + grace * 1000)
+        pod.metadata.deletionGracePeriodSeconds = grace
+        const marked = this.store.touch(def.resource, pod)
+        if (grace === 0) this.store.remove(def.resource, marked)
+        return marked
+    }
+}
+
+function forbiddenPath(user: User, method: string, path: string): ApiError {
+    const verb = method.toLowerCase()
+    return new ApiError(
+        403,
+        failure(403, "Forbidden", `forbidden: User "${user.name}" cannot ${verb} path "${path}"`, {}),
+        { "X-Content-Type-Options": "nosniff" }
+    )
+}
+
+export const encode = (obj: unknown) => Buffer.from(JSON.stringify(obj) + "\n")
+
+const mediaType = (contentType: string | undefined) => (contentType ?? "").split(";")[0].trim().toLowerCase()
+
+function jsonBody(req: ApiRequest): Obj {
+    const type = mediaType(req.headers["content-type"])
+    if (type !== "application/json" && type !== "") throw unsupportedMediaType()
+    try {
+        return JSON.parse(req.body.toString("utf8"))
+    } catch (e) {
+        throw badRequest(`the object provided is unrecognized: ${(e as Error).message}`)
+    }
+}
+
+/** Accept: the first acceptable alternative wins, as in the real negotiation. */
+function shapeOf(accept: string | undefined): Shape {
+    for (const alt of (accept ?? "application/json").split(",")) {
+        const [type, ...params] = alt.split(";").map(s => s.trim())
+        if (type !== "application/json" && type !== "*/*" && type !== "application/*") continue
+        const as = params.find(p => p.startsWith("as="))?.slice(3)
+        if (!as) return "full"
+        if (as === "PartialObjectMetadata" || as === "PartialObjectMetadataList") return "metadata"
+    }
+    throw new ApiError(
+        406,
+        failure(406, "NotAcceptable", "only the following media types are accepted: application/json, application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1")
+    )
+}
+
+function fieldValue(obj: Obj, path: string): string {
+    let v: any = obj
+    for (const p of path.split(".")) v = v?.[p]
+    return v === undefined || v === null ? "" : String(v)
+}
+
+/** fieldSelector and labelSelector, the equality forms. */
+function selector(query: URLSearchParams): (o: Obj) => boolean {
+    const terms = (s: string | null) =>
+        (s ?? "")
+            .split(",")
+            .filter(Boolean)
+            .map(term => {
+                const m = /^([^!=]+)(==|=|!=)(.*)$/.exec(term)
+                if (!m) throw badRequest(`unable to parse requirement: ${term}`)
+                return { key: m[1].trim(), negate: m[2] === "!=", value: m[3].trim() }
+            })
+    const fields = terms(query.get("fieldSelector"))
+    const labels = terms(query.get("labelSelector"))
+    return o =>
+        fields.every(f => (fieldValue(o, f.key) === f.value) !== f.negate) &&
+        labels.every(l => ((o.metadata.labels?.[l.key] ?? undefined) === l.value) !== l.negate)
+}
+
+function deleteOptions(req: ApiRequest): { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } } {
+    const q = new URL(req.target, "http://x").searchParams
+    let body: Obj = {}
+    if (req.body.length > 0) {
+        try {
+            body = JSON.parse(req.body.toString("utf8"))
+        } catch (e) {
+            throw badRequest(`error decoding DeleteOptions: ${(e as Error).message}`)
+        }
+    }
+    const grace = q.get("gracePeriodSeconds")
+    return {
+        gracePeriodSeconds: grace !== null ? Number(grace) : body.gracePeriodSeconds,
+        preconditions: body.preconditions,
+    }
+}
+
+/** /api/v1/... and /apis/GROUP/VERSION/... into request attributes; undefined for other paths. */
+function parseResourcePath(method: string, path: string, query: URLSearchParams): Target | undefined {
+    const parts = path.split("/").filter(Boolean)
+    let group: string
+    let version: string
+    let rest: string[]
+    if (parts[0] === "api" && parts.length >= 3) [group, version, rest] = ["", parts[1], parts.slice(2)]
+    else if (parts[0] === "apis" && parts.length >= 4) [group, version, rest] = [parts[1], parts[2], parts.slice(3)]
+    else return undefined
+    let namespace = ""
+    if (rest[0] === "namespaces" && rest.length >= 3) {
+        namespace = rest[1]
+        rest = rest.slice(2)
+    }
+    const [resource, name = "", subresource = ""] = rest
+    const watch = query.get("watch") === "true" || query.get("watch") === "1"
+    const verbs: Record<string, string> = {
+        GET: name ? "get" : watch ? "watch" : "list",
+        POST: "create",
+        PUT: "update",
+        PATCH: "patch",
+        DELETE: name ? "delete" : "deletecollection",
+    }
+    const def = findResource(group, version, resource)
+    return { verb: verbs[method] ?? method.toLowerCase(), group, version, resource, subresource, namespace, name, def, query }
+}
