@@ -151,3 +151,22 @@ export function loadFixtures(): Fixture[] {
 }
 
 export const json = (r: RawResponse) => JSON.parse(r.body.toString("utf8"))
+
+/** A request to the emulator whose reply is decoded JSON (raw details kept). */
+export async function call(
+    client: RawClient,
+    method: string,
+    path: string,
+    token: string | undefined,
+    body?: unknown,
+    contentType?: string
+): Promise<RawResponse & { json: any }> {
+    const r = await client.exchange(request(method, path, token, body, contentType))
+    let parsed: unknown
+    try {
+        parsed = JSON.parse(r.body.toString("utf8"))
+    } catch {
+        parsed = undefined
+    }
+    return { ...r, json: parsed }
+}
