@@ -16,7 +16,14 @@ export interface Config {
     leaseSeconds: number
     statusSeconds: number
     memLowBytes: number
+    /** InternalIP to report when no network service gives one (simulator). */
+    nodeIP: string
+    maxPods: number
+    /** NoSchedule taint that keeps ordinary workloads off; "" when turned off. */
+    taintKey: string
 }
+
+export const DEFAULT_TAINT_KEY = "picokubelet.dev/no-containers"
 
 /** A setting holds one Jacdac packet: ~200 bytes is the measured safe size. */
 export const MAX_SETTING_CHARS = 200
@@ -238,6 +245,36 @@ function parseToken(values: SettingValues, problems: string[]): string {
     return kind ? token : undefined
 }
 
+function parseNodeIP(values: SettingValues, problems: string[]): string {
+    const v = values["NODE_IP"]
+    if (v === undefined || v === null || v === "") return undefined
+    if (!isIPv4("" + v)) problems.push(`NODE_IP: ${show(v)} is not an IPv4 address`)
+    return "" + v
+}
+
+/** A taint key is a qualified name: optional DNS prefix, "/", and a name. */
+function isTaintKey(key: string): boolean {
+    const slash = key.indexOf("/")
+    const name = slash < 0 ? key : key.slice(slash + 1)
+    if (slash >= 0 && !isDnsSubdomain(key.slice(0, slash))) return false
+    if (name.length < 1 || name.length > 63) return false
+    const alnum = (c: number) => isDigitCode(c) || isLowerCode(c) || isUpperCode(c)
+    return (
+        alnum(name.charCodeAt(0)) &&
+        alnum(name.charCodeAt(name.length - 1)) &&
+        allChars(name, c => alnum(c) || c === DASH || c === UNDERSCORE || c === 46)
+    )
+}
+
+function parseTaintKey(values: SettingValues, problems: string[]): string {
+    const v = values["TAINT_KEY"]
+    if (v === undefined || v === null || v === "") return DEFAULT_TAINT_KEY
+    if (v === "none") return ""
+    if (!isTaintKey("" + v))
+        problems.push(`TAINT_KEY: ${show(v)} is not a taint key (e.g. ${DEFAULT_TAINT_KEY}, or none)`)
+    return "" + v
+}
+
 /** Validates every setting at once; `problems` is empty when `config` is usable. */
 export function parseConfig(values: SettingValues): {
     config: Config
@@ -254,6 +291,9 @@ export function parseConfig(values: SettingValues): {
         leaseSeconds: intSetting(values, "LEASE_SECS", 40, 1, 3600, "a whole number of seconds", problems),
         statusSeconds: intSetting(values, "STATUS_SECS", 300, 1, 86400, "a whole number of seconds", problems),
         memLowBytes: intSetting(values, "MEM_LOW_BYTES", 20480, 0, 16777216, "a number of bytes", problems),
+        nodeIP: parseNodeIP(values, problems),
+        maxPods: intSetting(values, "MAX_PODS", 1, 0, 110, "a number of pods", problems),
+        taintKey: parseTaintKey(values, problems),
     }
     if (config.leaseSeconds <= config.renewSeconds)
         problems.push(
@@ -268,7 +308,8 @@ export function describeConfig(c: Config): string {
         `host=${c.host} port=${c.port} tls=${c.tls} node=${c.nodeName} ` +
         `token=<redacted ${tokenKind(c.token)}, ${c.token.length} chars> ` +
         `renew=${c.renewSeconds}s lease=${c.leaseSeconds}s status=${c.statusSeconds}s ` +
-        `memLow=${c.memLowBytes}B`
+        `memLow=${c.memLowBytes}B ip=${c.nodeIP || "<from network>"} pods=${c.maxPods} ` +
+        `taint=${c.taintKey || "<none>"}`
     )
 }
 
@@ -282,6 +323,9 @@ export const SETTING_KEYS = [
     "LEASE_SECS",
     "STATUS_SECS",
     "MEM_LOW_BYTES",
+    "NODE_IP",
+    "MAX_PODS",
+    "TAINT_KEY",
 ]
 
 /** Reads every setting the kubelet uses from DeviceScript settings. */

@@ -44,6 +44,9 @@ describe("config: defaults and types", () => {
             leaseSeconds: 40,
             statusSeconds: 300,
             memLowBytes: 20480,
+            nodeIP: undefined,
+            maxPods: 1,
+            taintKey: "picokubelet.dev/no-containers",
         })
     })
     test("numbers may arrive as numbers or numeric strings", () => {
@@ -121,6 +124,24 @@ describe("config: each rule names the setting", () => {
         v.STATUS_SECS = 300
         v.MEM_LOW_BYTES = "lots"
         expect(only(v)).toBe('MEM_LOW_BYTES: "lots" is not a number of bytes')
+    })
+    test("NODE_IP, MAX_PODS and TAINT_KEY", () => {
+        const v = good()
+        v.NODE_IP = "192.168.0.300"
+        expect(only(v)).toBe('NODE_IP: "192.168.0.300" is not an IPv4 address')
+        v.NODE_IP = "192.168.0.111"
+        v.MAX_PODS = 111
+        expect(only(v)).toBe("MAX_PODS: 111 is out of range (0..110)")
+        v.MAX_PODS = 3
+        v.TAINT_KEY = "bad key"
+        expectContains(only(v), 'TAINT_KEY: "bad key" is not a taint key')
+        v.TAINT_KEY = "example.com/keep-off"
+        let c = parseConfig(v).config
+        expectEqual([c.nodeIP, c.maxPods, c.taintKey], ["192.168.0.111", 3, "example.com/keep-off"])
+        v.TAINT_KEY = "none"
+        c = parseConfig(v).config
+        expectEqual(c.taintKey, "")
+        expectContains(describeConfig(c), "ip=192.168.0.111 pods=3 taint=<none>")
     })
     test("all problems are reported at once", () => {
         const p = problemsOf({ K3S_PORT: "abc", RENEW_SECS: "x" })
