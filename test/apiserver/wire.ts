@@ -23,18 +23,27 @@ export interface RawResponse {
 export const header = (r: RawResponse, name: string) =>
     r.headers.find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1]
 
-/** Parses one response from `buf`; undefined while incomplete. */
-export function parseResponse(buf: Buffer): RawResponse | undefined {
+/** Status line and headers, once they are complete. */
+export function parseHead(buf: Buffer): Omit<RawResponse, "body" | "raw"> & { bodyStart: number } | undefined {
     const end = buf.indexOf("\r\n\r\n")
-    if (end < 0) return undefined
+    if (end < 0 || !buf.subarray(0, 5).equals(Buffer.from("HTTP/"))) return undefined
     const [statusLine, ...lines] = buf.subarray(0, end).toString("latin1").split("\r\n")
     const headers = lines.map(l => {
         const i = l.indexOf(":")
         return [l.slice(0, i), l.slice(i + 1).trim()] as [string, string]
     })
-    const status = Number(statusLine.split(" ")[1])
+    const te = headers.find(([k]) => k.toLowerCase() === "transfer-encoding")?.[1] ?? ""
+    const cl = headers.some(([k]) => k.toLowerCase() === "content-length")
+    const framing = /chunked/i.test(te) ? "chunked" : cl ? "content-length" : "none"
+    return { status: Number(statusLine.split(" ")[1]), headers, framing, bodyStart: end + 4 }
+}
+
+/** Parses one response from `buf`; undefined while incomplete. */
+export function parseResponse(buf: Buffer): RawResponse | undefined {
+    const head = parseHead(buf)
+    if (!head) return undefined
+    const { status, headers, bodyStart: start } = head
     const r: RawResponse = { status, headers, framing: "none", body: Buffer.alloc(0), raw: buf }
-    const start = end + 4
     if (/chunked/i.test(header(r, "transfer-encoding") ?? "")) {
         r.framing = "chunked"
         const parts: Buffer[] = []
@@ -100,7 +109,7 @@ export class RawClient {
                 return r
             }
             if (this.ended) {
-                const partial = parseResponse(Buffer.concat([this.buf, Buffer.from("\r\n\r\n")]))
+                const partial = parseHead(this.buf)
                 const got = this.buf
                 this.buf = Buffer.alloc(0)
                 return {

@@ -225,7 +225,8 @@ export class WireServer {
                 resolve()
             })
         })
-        if (fault?.kind === "reset-mid-body") raw.resetAndDestroy()
+        // a reset straight from the write callback goes out as a FIN on Linux; a short pause makes it an RST
+        if (fault?.kind === "reset-mid-body") this.later(20, () => raw.resetAndDestroy())
         else if (fault?.kind === "truncate-chunked" || close) sock.end()
     }
 }
