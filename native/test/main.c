@@ -1,0 +1,39 @@
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test.h"
+
+int test_failures;
+
+extern const test_case_t w5500_spi_tests[], w5500_probe_tests[], net_policy_tests[],
+    eth_netif_tests[], platform_service_tests[], socket_gate_tests[];
+
+static const test_case_t *const groups[] = {
+    w5500_spi_tests, w5500_probe_tests,      net_policy_tests,
+    eth_netif_tests, platform_service_tests, socket_gate_tests,
+};
+
+int main(void) {
+    int passed = 0, failed = 0;
+    for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); ++g) {
+        for (const test_case_t *t = groups[g]; t->name; ++t) {
+            fflush(NULL);
+            pid_t pid = fork();
+            if (pid == 0) {
+                t->fn();
+                exit(test_failures ? 1 : 0);
+            }
+            int status = 0;
+            waitpid(pid, &status, 0);
+            if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+                passed++;
+            } else {
+                failed++;
+                fprintf(stderr, "FAIL %s\n", t->name);
+            }
+        }
+    }
+    printf("native: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
