@@ -22,7 +22,11 @@ export interface LogEntry {
     /** Undefined when no status line was sent (closed, garbage). */
     status?: number
     fault?: FaultKind
-    /** Bytes on the TCP socket (TLS records included) since the previous request on the connection. */
+    /**
+     * Bytes on the TCP socket (TLS records included) since the previous request
+     * on the connection; the first request on a TLS connection also carries the
+     * client's handshake.
+     */
     bytesIn: number
     /** Bytes on the TCP socket for the reply, TLS records included. */
     bytesOut: number
@@ -157,7 +161,8 @@ export class WireServer {
             sock = new tls.TLSSocket(raw, { isServer: true, secureContext: this.secure })
             sock.on("secure", () => {
                 log.handshakes++
-                conn.lastIn = raw.bytesRead
+                // the client's last handshake flight arrives with its first request, so
+                // only the server's handshake bytes can be kept out of the first entry
                 conn.lastOut = raw.bytesWritten
             })
             sock.on("error", () => sock.destroy())
