@@ -217,3 +217,17 @@ describe("pods and events", () => {
         assert.equal((await call(ctx.conn, "POST", "/api/v1/namespaces/default/events", boot(), ev)).status, 409)
     })
 })
+
+describe("health and anonymous access", () => {
+    const ctx = useEmulator()
+
+    test("/healthz answers ok as text to anyone; discovery needs authentication", async () => {
+        const r = await call(ctx.conn, "GET", "/healthz", undefined)
+        assert.equal(r.status, 200)
+        assert.equal(r.body.toString(), "ok")
+        assert.equal(header(r, "content-type"), "text/plain; charset=utf-8")
+        const api = await call(ctx.conn, "GET", "/api", undefined)
+        assert.equal(api.status, 403)
+        assert.equal(api.json.message, 'forbidden: User "system:anonymous" cannot get path "/api"')
+    })
+})

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict"
 import { describe, test } from "node:test"
-import { jsonPatch, mergePatch, PatchError, strategicMergePatch } from "../../tools/apiserver/patch"
+import { jsonPatch, mergePatch, PatchError, strategicMergePatch, type Json } from "../../tools/apiserver/patch"
 
-const conditions = [
+const conditions: Json[] = [
     { type: "MemoryPressure", status: "False", reason: "KubeletHasSufficientMemory" },
     { type: "Ready", status: "False", reason: "KubeletNotReady", lastHeartbeatTime: "t0" },
 ]
@@ -33,7 +33,7 @@ describe("strategic merge patch", () => {
 
     test("addresses with {$patch: replace} replace the list instead of merging by type", () => {
         const target = { status: { addresses: [{ type: "InternalIP", address: "10.0.0.1" }, { type: "Hostname", address: "a" }] } }
-        const patch = { status: { addresses: [{ $patch: "replace" }, { type: "InternalIP", address: "10.0.0.2" }] } }
+        const patch: Json = { status: { addresses: [{ $patch: "replace" }, { type: "InternalIP", address: "10.0.0.2" }] } }
         assert.deepEqual((strategicMergePatch(target, patch) as any).status.addresses, [{ type: "InternalIP", address: "10.0.0.2" }])
         // without the directive, the merge key keeps both entries
         const merged: any = strategicMergePatch(target, { status: { addresses: [{ type: "InternalIP", address: "10.0.0.2" }] } })

@@ -51,8 +51,9 @@ interface Target extends Attributes {
 }
 
 export class Api {
-    /** Warning headers of the request being handled. */
+    /** Warning headers and Content-Type of the request being handled. */
     private warnings: string[] = []
+    private contentType = "application/json"
 
     constructor(
         private store: Store,
@@ -76,8 +77,10 @@ export class Api {
             headers["X-Kubernetes-Pf-Prioritylevel-Uid"] = fs.level
             if (injected) throw injected
             this.warnings = []
+            this.contentType = "application/json"
             const [code, body] = this.route(req, user)
             if (this.warnings.length > 0) headers.Warning = this.warnings.join(", ")
+            headers["Content-Type"] = this.contentType
             return { code, headers, body }
         } catch (e) {
             // a bug here must reach the test as a 500, not take the server down
@@ -96,7 +99,10 @@ export class Api {
             if (req.method !== "GET") throw methodNotAllowed()
             if (path === "/version" || path === "/version/")
                 return [200, Buffer.from(JSON.stringify(versionInfo, null, 2))]
-            if (path === "/healthz" || path === "/livez" || path === "/readyz") return [200, Buffer.from("ok")]
+            if (path === "/healthz" || path === "/livez" || path === "/readyz") {
+                this.contentType = "text/plain; charset=utf-8"
+                return [200, Buffer.from("ok")]
+            }
             const doc = discovery(path, this.serverAddress())
             if (!doc) throw pathNotFound()
             return [200, encode(doc)]

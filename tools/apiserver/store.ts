@@ -57,7 +57,7 @@ export class Store {
         for (const l of this.listeners) l(resource, type, clone(obj))
     }
 
-    /** Forgets every object (a restart without state); the counter keeps going, like etcd's. */
+    /** Forgets every object (a restart without state); resourceVersions keep rising so none repeats. */
     clear(): void {
         this.objects.clear()
     }
