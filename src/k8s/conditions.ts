@@ -14,7 +14,7 @@ export interface ConditionValue {
 
 /** Real state the conditions are derived from, sampled by the status fiber. */
 export interface NodeSample {
-    /** Free bytes of the DeviceScript heap. */
+    /** Free bytes of the DeviceScript heap; -1 while no platform service reported it. */
     heapFree: number
     /** Size of the DeviceScript heap. */
     heapSize: number
@@ -62,17 +62,23 @@ function c(status: ConditionStatus, reason: string, message: string): ConditionV
 
 /** Derives every condition from one sample; pure, so each rule is testable. */
 export function deriveConditions(s: NodeSample): ConditionValue[] {
+    const heapKnown = s.heapFree >= 0
     const freePct = Math.floor((s.heapFree * 100) / s.heapSize)
+    const noFigures = c("Unknown", "NoHeapFigures", "the platform service has not reported the heap yet")
     const recentlyReconnected = s.lastReconnectMs >= 0 && s.uptimeMs - s.lastReconnectMs < PECKISH_MS
     const skewS = Math.round(s.maxAbsSkewMs / 100) / 10
     return [
         c("True", "KubeletReady", "picokubelet is posting ready status"),
-        s.heapFree < s.memLowBytes
+        !heapKnown
+            ? noFigures
+            : s.heapFree < s.memLowBytes
             ? c("True", "KubeletHasInsufficientMemory", `${s.heapFree} bytes of heap free, below ${s.memLowBytes}`)
             : c("False", "KubeletHasSufficientMemory", `${s.heapFree} bytes of heap free`),
         c("False", "KubeletHasNoDiskPressure", "there is no disk"),
         c("False", "KubeletHasSufficientPID", "PIDs are also lies"),
-        freePct >= GOOD_VIBES_FREE_PERCENT
+        !heapKnown
+            ? noFigures
+            : freePct >= GOOD_VIBES_FREE_PERCENT
             ? c("True", "GoodVibes", `${freePct}% of the heap is free`)
             : c("False", "BadVibes", `only ${freePct}% of the heap is free`),
         s.uptimeMs < CAFFEINE_MS

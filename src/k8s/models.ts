@@ -71,11 +71,12 @@ function nodeInfo(id: NodeIdentity): any {
     }
 }
 
+/** InternalIP first (kubectl shows the first); none when there is no address. */
 function addresses(id: NodeIdentity): any[] {
-    return [
-        { type: "InternalIP", address: id.internalIP },
-        { type: "Hostname", address: id.name },
-    ]
+    const list: any[] = []
+    if (id.internalIP) list.push({ type: "InternalIP", address: id.internalIP })
+    list.push({ type: "Hostname", address: id.name })
+    return list
 }
 
 /** POST /api/v1/nodes: the whole Node, conditions included. */
@@ -118,8 +119,13 @@ export function reconcileStatusBody(id: NodeIdentity, conditions: any[]): string
     })
 }
 
-/** The periodic status PATCH: conditions plus the heap annotation, one request. */
+/**
+ * The periodic status PATCH: conditions plus the heap annotation in one
+ * request (the API server keeps metadata sent to /status). No annotation
+ * while the heap is unknown (heapFree < 0): better absent than invented.
+ */
 export function heartbeatBody(heapFree: number, conditions: any[]): string {
+    if (heapFree < 0) return JSON.stringify({ status: { conditions } })
     const annotations: any = {}
     annotations[HEAP_ANNOTATION] = "" + heapFree
     return JSON.stringify({ metadata: { annotations }, status: { conditions } })

@@ -47,6 +47,13 @@ describe("conditions: rules", () => {
         expectEqual(byType(s, "MemoryPressure").status, "True")
         expectEqual(byType(s, "MemoryPressure").reason, "KubeletHasInsufficientMemory")
     })
+    test("no heap figures yet: MemoryPressure and Vibes are Unknown, not guessed", () => {
+        const s = sample()
+        s.heapFree = -1
+        expectEqual(byType(s, "MemoryPressure").status, "Unknown")
+        expectEqual(byType(s, "MemoryPressure").reason, "NoHeapFigures")
+        expectEqual(byType(s, "Vibes").status, "Unknown")
+    })
     test("Vibes from the free heap share", () => {
         const s = sample()
         s.heapFree = 32768

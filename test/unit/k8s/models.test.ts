@@ -93,6 +93,7 @@ describe("models: node bodies", () => {
             metadata: { annotations: { "picokubelet.dev/heap-bytes-free": "41234" } },
             status: { conditions: COND },
         })
+        expectEqual(JSON.parse(heartbeatBody(-1, COND)), { status: { conditions: COND } })
     })
 })
 

@@ -1,0 +1,21 @@
+import * as ds from "@devicescript/core"
+import { Backoff } from "./backoff"
+
+/**
+ * Runs `step` until it succeeds, backing off 100 ms doubling to 7 s with
+ * jitter, forever: a kubelet that gives up is a node that disappears.
+ */
+export async function retryForever(what: string, step: () => Promise<void>, onFailure?: () => void) {
+    const backoff = new Backoff()
+    while (true) {
+        try {
+            await step()
+            return
+        } catch (e: any) {
+            const wait = backoff.next()
+            console.error(`kubelet: ${what} failed (try ${backoff.attempts()}): ${e.message}; retrying in ${wait} ms`)
+            if (onFailure) onFailure()
+            await ds.sleep(wait)
+        }
+    }
+}

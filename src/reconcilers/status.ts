@@ -1,0 +1,43 @@
+import * as ds from "@devicescript/core"
+import { ApiStatusError } from "../k8s/api"
+import { Kubelet } from "../kubelet/kubelet"
+import { createLease, postStatus, registerNode } from "../kubelet/steps"
+
+// Samples the node every renew period and posts /status only when a
+// condition flipped or the report period passed, never in between. A post
+// that failed stays due and is retried on the next sample.
+
+export async function runStatusReconciler(k: Kubelet) {
+    const sampleMs = k.config.renewSeconds * 1000
+    const reportMs = k.config.statusSeconds * 1000
+    let lastPostMs = ds.millis()
+    let due = ""
+    while (true) {
+        await ds.sleep(sampleMs)
+        try {
+            if (k.refreshConditions()) due = "condition flipped"
+            else if (k.statusDue) due = k.statusDue
+            else if (!due && ds.millis() - lastPostMs >= reportMs) due = "report period"
+            k.statusDue = ""
+            if (!due) continue
+            await postOrReregister(k, due)
+            lastPostMs = ds.millis()
+            due = ""
+        } catch (e: any) {
+            console.error(`status: post failed (${due}): ${e.message}; retry in ${sampleMs} ms`)
+        }
+    }
+}
+
+/** Someone deleted the Node (404): register again, recreate the Lease, post. */
+async function postOrReregister(k: Kubelet, why: string) {
+    try {
+        await postStatus(k, why)
+    } catch (e: any) {
+        if (!(e instanceof ApiStatusError) || (e as ApiStatusError).reply.status !== 404) throw e
+        console.error(`status: node ${k.config.nodeName} is gone (404); registering again`)
+        await registerNode(k)
+        await createLease(k)
+        await postStatus(k, "re-registered")
+    }
+}
