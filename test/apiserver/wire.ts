@@ -3,10 +3,10 @@
 import { readdirSync, readFileSync } from "node:fs"
 import net from "node:net"
 import tls from "node:tls"
-import { join } from "node:path"
+import { join, resolve } from "node:path"
 import type { ApiServer } from "../../tools/apiserver/index"
 
-export const fixtureDir = "/work/shared/fixtures/kube-apiserver-1.26"
+export const fixtureDir = resolve(__dirname, "../fixtures/kube-apiserver-1.26")
 
 export interface RawResponse {
     status: number
