@@ -1,0 +1,224 @@
+// One keep-alive HTTP/1.1 connection: opened on first use, reused, reopened
+// after the server closed it or after any error. exchange() runs one request
+// under one deadline that covers connect, send and receive. Callers
+// serialize exchanges (see client.ts).
+import * as ds from "@devicescript/core"
+import { TransportCounters } from "./counters"
+import {
+    ConnectFailedError,
+    ConnectionClosedError,
+    NetError,
+    Phase,
+    TimeoutError,
+    TlsFailedError,
+    isNetError,
+} from "./errors"
+import { buildRequestHead } from "./request"
+import { BodyMode, ResponseParser } from "./response-parser"
+import { Dialer, MAX_WRITE, Wire } from "./wire"
+
+export interface ExchangeRequest {
+    method: string
+    path: string
+    headers?: Record<string, string>
+    body?: Buffer
+    mode: BodyMode
+    maxBody?: number
+    prefixBytes?: number
+    timeoutMs: number
+}
+
+export interface ExchangeResult {
+    parser: ResponseParser
+    bytesIn: number
+    bytesOut: number
+    /** The request went over a connection opened for an earlier one. */
+    reused: boolean
+}
+
+export interface Endpoint {
+    host: string
+    port: number
+    tls: boolean
+    token?: string
+}
+
+function lower(e: any): string {
+    return ("" + (e && e.message)).toLowerCase()
+}
+
+/** Does a socket error message speak of TLS or certificates? */
+export function looksLikeTls(msg: string): boolean {
+    const m = msg.toLowerCase()
+    return (
+        m.indexOf("cert") >= 0 ||
+        m.indexOf("ssl") >= 0 ||
+        m.indexOf("tls") >= 0 ||
+        m.indexOf("handshake") >= 0 ||
+        m.indexOf("self-signed") >= 0 ||
+        m.indexOf("self signed") >= 0 ||
+        m.indexOf("verify") >= 0
+    )
+}
+
+/** The socket layer's message without its "socket tls://h:p: " prefixes. */
+function socketDetail(e: any): string {
+    let m = "" + (e && e.message)
+    for (;;) {
+        const i = m.indexOf("://")
+        if (i < 0) break
+        const c = m.indexOf(": ", i)
+        if (c < 0) break
+        m = m.slice(c + 2)
+    }
+    return m
+}
+
+export class Connection {
+    private wire: Wire = null
+    private ep: Endpoint
+    private dialer: Dialer
+    readonly counters: TransportCounters
+
+    constructor(ep: Endpoint, dialer: Dialer, counters: TransportCounters) {
+        this.ep = ep
+        this.dialer = dialer
+        this.counters = counters
+    }
+
+    isOpen(): boolean {
+        return !!this.wire && !this.wire.isClosed()
+    }
+
+    /** Closes the connection now; the next request opens a new one. */
+    async drop() {
+        const w = this.wire
+        this.wire = null
+        if (w) {
+            try {
+                await w.close()
+            } catch (e) {
+                // already gone
+            }
+        }
+    }
+
+    private hostPort() {
+        return `${this.ep.host}:${this.ep.port}`
+    }
+
+    private async open(where: string, deadline: number, timeoutMs: number) {
+        const left = deadline - ds.millis()
+        if (left <= 0) throw new TimeoutError(where, "connect", `deadline of ${timeoutMs} ms passed before connecting`)
+        this.counters.connections++
+        try {
+            this.wire = await this.dialer.dial(this.ep.host, this.ep.port, this.ep.tls, left)
+        } catch (e: any) {
+            this.wire = null
+            const msg = socketDetail(e)
+            if (lower(e).indexOf("timeout") >= 0 || ds.millis() >= deadline)
+                throw new TimeoutError(where, "connect", `no connection within ${timeoutMs} ms`)
+            if (this.ep.tls && looksLikeTls(msg)) throw new TlsFailedError(where, "connect", msg)
+            throw new ConnectFailedError(where, msg)
+        }
+    }
+
+    private async sendAll(w: Wire, data: Buffer, where: string, deadline: number, timeoutMs: number) {
+        for (let off = 0; off < data.length; off += MAX_WRITE) {
+            if (ds.millis() >= deadline) throw new TimeoutError(where, "send", `deadline of ${timeoutMs} ms passed while sending`)
+            const end = off + MAX_WRITE < data.length ? off + MAX_WRITE : data.length
+            const piece = off === 0 && end === data.length ? data : data.slice(off, end)
+            try {
+                await w.send(piece)
+            } catch (e: any) {
+                throw new ConnectionClosedError(where, "send", `write failed: ${socketDetail(e)}`)
+            }
+            this.counters.bytesOut += piece.length
+        }
+    }
+
+    /** One request, one response, under one deadline. Throws a NetError; the connection is then dropped. */
+    async exchange(req: ExchangeRequest): Promise<ExchangeResult> {
+        const start = ds.millis()
+        const deadline = start + req.timeoutMs
+        const method = req.method ? req.method.toUpperCase() : "GET"
+        const qi = req.path.indexOf("?")
+        const where = `${this.hostPort()} ${method} ${qi < 0 ? req.path : req.path.slice(0, qi)}`
+        const bodyLen = req.body ? req.body.length : 0
+        const head = buildRequestHead({
+            method,
+            path: req.path,
+            host: this.ep.host,
+            port: this.ep.port,
+            tls: this.ep.tls,
+            token: this.ep.token,
+            headers: req.headers,
+            bodyLength: bodyLen,
+        })
+        // head and body in one write when they fit: fewer TLS records
+        const headBuf = Buffer.from(head)
+        let out = headBuf
+        if (bodyLen) {
+            out = Buffer.alloc(headBuf.length + bodyLen)
+            out.blitAt(0, headBuf, 0, headBuf.length)
+            out.blitAt(headBuf.length, req.body, 0, bodyLen)
+        }
+        for (let attempt = 0; ; attempt++) {
+            if (this.wire && this.wire.isClosed()) await this.drop()
+            const reused = !!this.wire
+            let fresh = false
+            if (!this.wire) {
+                await this.open(where, deadline, req.timeoutMs)
+                fresh = true
+            }
+            const w = this.wire
+            let bytesIn = 0
+            const parser = new ResponseParser({
+                method,
+                mode: req.mode,
+                maxBody: req.maxBody,
+                prefixBytes: req.prefixBytes,
+                where,
+            })
+            try {
+                await this.sendAll(w, out, where, deadline, req.timeoutMs)
+                let leftover = false
+                while (!parser.done) {
+                    const left = deadline - ds.millis()
+                    const phase: Phase = parser.headComplete() ? "body" : "headers"
+                    if (left <= 0)
+                        throw new TimeoutError(where, phase, `no complete response within ${req.timeoutMs} ms (${bytesIn} bytes received)`)
+                    let b: Buffer
+                    try {
+                        b = await w.recv(left)
+                    } catch (e: any) {
+                        const msg = socketDetail(e)
+                        if (fresh && bytesIn === 0 && this.ep.tls && looksLikeTls(msg))
+                            throw new TlsFailedError(where, "connect", msg)
+                        throw new ConnectionClosedError(where, phase, `connection failed after ${bytesIn} response bytes: ${msg}`)
+                    }
+                    if (b === undefined) continue
+                    if (b === null) {
+                        parser.eof()
+                        break
+                    }
+                    bytesIn += b.length
+                    this.counters.bytesIn += b.length
+                    const used = parser.push(b)
+                    if (used < b.length) leftover = true
+                }
+                // bytes past the response belong to nothing we asked: start clean
+                if (!parser.keepAlive || leftover) await this.drop()
+                return { parser, bytesIn, bytesOut: out.length, reused }
+            } catch (e: any) {
+                await this.drop()
+                // a kept-alive connection the server had closed while idle:
+                // it read nothing of ours, so one retry on a new connection is safe
+                if (reused && attempt === 0 && bytesIn === 0 && isNetError(e, "ConnectionClosedError") && ds.millis() < deadline)
+                    continue
+                if (!(e instanceof NetError)) throw new ConnectionClosedError(where, "body", `${e && e.message}`)
+                throw e
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+// Transport counters for logs and benchmarks.
+const SAMPLES = 64
+
+export class TransportCounters {
+    requests = 0
+    failures = 0
+    /** Connections opened (= TLS handshakes when tls). */
+    connections = 0
+    /** Request bytes written (HTTP level, before TLS). */
+    bytesOut = 0
+    /** Response bytes read (HTTP level, after TLS). */
+    bytesIn = 0
+    lastLatencyMs = 0
+    totalLatencyMs = 0
+    /** Error counts by error name. */
+    errors: Record<string, number> = {}
+    private samples: number[] = []
+    private next = 0
+
+    recordLatency(ms: number) {
+        this.lastLatencyMs = ms
+        this.totalLatencyMs += ms
+        if (this.samples.length < SAMPLES) this.samples.push(ms)
+        else this.samples[this.next] = ms
+        this.next = (this.next + 1) % SAMPLES
+    }
+
+    recordError(name: string) {
+        this.failures++
+        const n = this.errors[name]
+        this.errors[name] = n === undefined ? 1 : n + 1
+    }
+
+    /** Median latency of the last 64 requests (0 before any). */
+    medianLatencyMs(): number {
+        const n = this.samples.length
+        if (n === 0) return 0
+        const s = this.samples.slice(0)
+        s.sort((a, b) => a - b)
+        return n % 2 ? s[(n - 1) >> 1] : Math.round((s[n / 2 - 1] + s[n / 2]) / 2)
+    }
+
+    /** One log line: requests=.. conns=.. out=.. in=.. lat(last/median/avg)=.. errors=.. */
+    summary(): string {
+        const avg = this.requests ? Math.round(this.totalLatencyMs / this.requests) : 0
+        let errs = ""
+        const ks = Object.keys(this.errors)
+        for (let i = 0; i < ks.length; i++) errs += `${errs ? "," : ""}${ks[i]}:${this.errors[ks[i]]}`
+        return (
+            `requests=${this.requests} failed=${this.failures} conns=${this.connections} ` +
+            `out=${this.bytesOut} in=${this.bytesIn} latency_ms(last/median/avg)=${this.lastLatencyMs}/${this.medianLatencyMs()}/${avg}` +
+            ` errors=${errs || "none"}`
+        )
+    }
+}

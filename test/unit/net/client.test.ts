@@ -1,0 +1,302 @@
+import * as ds from "@devicescript/core"
+import { describe, expect, test } from "../harness"
+import { expectContains, expectEqual, expectNotContains } from "../matchers"
+import { FakeServer, repeat, response } from "./fake-wire"
+import { HttpClient, Response } from "../../../src/net/client"
+import { FairQueue } from "../../../src/net/queue"
+import { TransportCounters } from "../../../src/net/counters"
+import { sendRetryingFullQueue } from "../../../src/net/socket-wire"
+import { MAX_WRITE } from "../../../src/net/wire"
+
+const TOKEN = "abcdef.0123456789abcdef"
+
+function client(server: FakeServer, timeoutMs?: number, maxBody?: number) {
+    return new HttpClient({ host: "k3s.test", port: 6443, token: TOKEN, dialer: server, timeoutMs, maxBody })
+}
+
+async function failure(fn: () => Promise<any>): Promise<any> {
+    try {
+        await fn()
+    } catch (e) {
+        return e
+    }
+    return undefined
+}
+
+function noToken(e: any) {
+    expectNotContains(e.message, TOKEN, "error message")
+    expectNotContains(e.message, "0123456789abcdef", "error message")
+}
+
+async function waitFor(cond: () => boolean, ms: number) {
+    const until = ds.millis() + ms
+    while (!cond() && ds.millis() < until) await ds.sleep(5)
+}
+
+describe("client: one keep-alive connection", () => {
+    test("two fibers, 40 requests: one connection, FIFO, every answer to its caller", async () => {
+        const server = new FakeServer()
+        const c = client(server)
+        const got: string[] = []
+        let done = 0
+        const run = async (name: string) => {
+            for (let i = 0; i < 20; i++) {
+                const r = await c.fetch(`/${name}/${i}`)
+                got.push(`${name}/${i}=${await r.text()}`)
+            }
+            done++
+        }
+        run.start("a")
+        run.start("b")
+        await waitFor(() => done === 2, 10000)
+        expectEqual(done, 2)
+        expectEqual(server.dials, 1)
+        expectEqual(c.counters.connections, 1)
+        expectEqual(c.counters.requests, 40)
+        expectEqual(got.length, 40)
+        got.forEach(g => {
+            const eq = g.indexOf("=")
+            expectEqual("/" + g.slice(0, eq), g.slice(eq + 1))
+        })
+        // arrival order: the fibers alternate
+        for (let i = 0; i < 40; i++) expectEqual(server.requests[i].path, `/${i % 2 ? "b" : "a"}/${i >> 1}`)
+        expectContains(server.requests[0].head, `Authorization: Bearer ${TOKEN}\r\n`)
+        expectContains(server.requests[0].head, "User-Agent: picokubelet/0.1.0\r\n")
+    })
+    test("response fields: status, ok, headers.get, json, byte counts, Date", async () => {
+        const server = new FakeServer()
+        server.handler = r => r.wire.deliver(response(404, '{"kind":"Status","code":404}', "Content-Type: application/json\r\n"), 7)
+        const c = client(server)
+        const r = await c.fetch("/api/v1/nodes/x", { method: "PATCH", body: { spec: {} } })
+        expectEqual(r.status, 404)
+        expectEqual(r.ok, false)
+        expectEqual(r.headers.get("date"), "Fri, 20 Nov 2026 22:37:15 GMT")
+        expectEqual((await r.json()).code, 404)
+        expectEqual(r.bodyBytes, 28)
+        expect(r.bytesIn > 28).toBe(true)
+        expectEqual(r.bytesOut, c.counters.bytesOut)
+        expectEqual(server.requests[0].body, '{"spec":{}}')
+        expectContains(server.requests[0].head, "Content-Type: application/json\r\nContent-Length: 11\r\n")
+    })
+    test("Connection: close from the server: the next request reconnects", async () => {
+        const server = new FakeServer()
+        server.handler = r => r.wire.deliver(response(200, "ok", "Connection: close\r\n"))
+        const c = client(server)
+        for (let i = 0; i < 3; i++) expectEqual((await c.fetch("/x")).status, 200)
+        expectEqual(server.dials, 3)
+        expect(server.wires[0].clientClosed).toBe(true)
+    })
+    test("a kept-alive connection the server closed while idle is replaced transparently", async () => {
+        const server = new FakeServer()
+        const c = client(server)
+        // the close was seen by the socket layer before the next request
+        server.handler = r => {
+            r.wire.deliver(response(200, r.path))
+            if (r.path === "/1") r.wire.closeNoticed()
+        }
+        expectEqual(await (await c.fetch("/1")).text(), "/1")
+        expectEqual(await (await c.fetch("/2")).text(), "/2")
+        expectEqual(server.dials, 2)
+        // the race: the close shows only when reading the answer
+        let first = true
+        server.handler = r => {
+            if (r.path === "/3" && first) {
+                first = false
+                r.wire.hangUp()
+            } else r.wire.deliver(response(200, r.path))
+        }
+        const r3 = await c.fetch("/3")
+        expectEqual(await r3.text(), "/3")
+        expectEqual(r3.reused, false)
+        expectEqual(server.dials, 3)
+        expectEqual(c.counters.failures, 0)
+        expectEqual(c.counters.requests, 3)
+    })
+    test("the server closes mid-body: that request fails clearly, the next succeeds", async () => {
+        const server = new FakeServer()
+        server.handler = r => {
+            if (r.path === "/cut") {
+                r.wire.deliver(response(200, repeat("x", 100)).slice(0, 120))
+                r.wire.hangUp()
+            } else r.wire.deliver(response(200, "fine"))
+        }
+        const c = client(server)
+        await c.fetch("/warm")
+        const e = await failure(async () => await c.fetch("/cut"))
+        expectEqual(e.name, "ConnectionClosedError")
+        expectContains(e.message, "k3s.test:6443 GET /cut: body: server closed the connection after")
+        expectContains(e.message, "of 100 body bytes")
+        noToken(e)
+        expectEqual(await (await c.fetch("/after")).text(), "fine")
+        expectEqual(server.dials, 2)
+        expectEqual(c.counters.errors["ConnectionClosedError"], 1)
+    })
+    test("a reset mid-body is a ConnectionClosedError with the socket's reason", async () => {
+        const server = new FakeServer()
+        server.handler = r => {
+            r.wire.deliver(response(200, repeat("x", 100)).slice(0, 90))
+            r.wire.fail("socket tls://k3s.test:6443: tls://k3s.test:6443: read ECONNRESET")
+        }
+        const e = await failure(async () => await client(server).fetch("/reset"))
+        expectEqual(e.name, "ConnectionClosedError")
+        expectContains(e.message, "read ECONNRESET")
+    })
+    test("a stalled server: Timeout at the deadline, the queue moves on", async () => {
+        const server = new FakeServer()
+        server.handler = r => {
+            if (r.path !== "/stall") r.wire.deliver(response(200, "next"))
+        }
+        const c = client(server, 300)
+        let second: Response = null
+        let e: any = null
+        let waited = 0
+        const t0 = ds.millis()
+        const stall = async () => {
+            e = await failure(async () => await c.fetch("/stall"))
+            waited = ds.millis() - t0
+        }
+        const other = async () => {
+            second = await c.fetch("/next")
+        }
+        stall.start()
+        await ds.sleep(2)
+        other.start()
+        await waitFor(() => !!e, 3000)
+        expectEqual(e.name, "TimeoutError")
+        expectContains(e.message, "GET /stall: headers: no complete response within 300 ms")
+        expect(waited >= 300 && waited < 1500).toBe(true)
+        await waitFor(() => !!second, 2000)
+        expectEqual(await second.text(), "next")
+        expectEqual(server.dials, 2)
+    })
+    test("a body over the cap: BodyTooLarge, connection dropped, next request works", async () => {
+        const server = new FakeServer()
+        server.handler = r => {
+            if (r.path === "/big") r.wire.deliverChunked("y", 9000, 1000)
+            else r.wire.deliver(response(200, "small"))
+        }
+        const c = client(server, 5000, 4096)
+        const e = await failure(async () => await c.fetch("/big"))
+        expectEqual(e.name, "BodyTooLargeError")
+        expectContains(e.message, "exceeds the 4096-byte cap")
+        expect(server.wires[0].clientClosed).toBe(true)
+        expectEqual(await (await c.fetch("/x")).text(), "small")
+        // the same body in discard mode streams through
+        const d = await c.fetch("/big", { bodyMode: "discard" })
+        expectEqual(d.bodyBytes, 9000)
+        expectEqual((await d.text()).length, 0)
+        const p = await c.fetch("/big", { bodyMode: "prefix", prefixBytes: 10 })
+        expectEqual(await p.text(), "yyyyyyyyyy")
+        expectEqual(p.truncated, true)
+    })
+    test("request bodies are written in pieces under 4 KB", async () => {
+        const server = new FakeServer()
+        const c = client(server)
+        const body = repeat("z", 5000)
+        await c.fetch("/post", { method: "POST", body, headers: { "Content-Type": "text/plain" } })
+        const w = server.wires[0].writes
+        expect(w.length >= 3).toBe(true)
+        w.forEach(n => expect(n <= MAX_WRITE).toBe(true))
+        expectEqual(server.requests[0].body, body)
+        // a small request goes out in one write
+        await c.fetch("/small", { method: "PATCH", body: "{}" })
+        expectEqual(w.length, 4)
+    })
+})
+
+describe("client: connection failures", () => {
+    test("refused, certificate and timeout are told apart", async () => {
+        const server = new FakeServer()
+        const c = client(server)
+        server.failDial = "socket tls://k3s.test:6443: tls://k3s.test:6443: connect ECONNREFUSED 127.0.0.1:6443"
+        let e = await failure(async () => await c.fetch("/a"))
+        expectEqual(e.name, "ConnectFailedError")
+        expectEqual(e.message, "ConnectFailedError: k3s.test:6443 GET /a: connect: connect ECONNREFUSED 127.0.0.1:6443")
+        server.failDial = "socket tls://k3s.test:6443: tls://k3s.test:6443: self-signed certificate in certificate chain"
+        e = await failure(async () => await c.fetch("/a"))
+        expectEqual(e.name, "TlsFailedError")
+        expectContains(e.message, "self-signed certificate")
+        server.failDial = "socket tls://k3s.test:6443: Timeout"
+        e = await failure(async () => await c.fetch("/a"))
+        expectEqual(e.name, "TimeoutError")
+        noToken(e)
+        server.failDial = null
+        // the simulator reports a bad certificate after "open", on the first read
+        server.handler = r => r.wire.fail("socket tls://k3s.test:6443: tls://k3s.test:6443: unable to verify the first certificate")
+        e = await failure(async () => await c.fetch("/a"))
+        expectEqual(e.name, "TlsFailedError")
+        expectEqual(c.counters.errors["TlsFailedError"], 2)
+        expectEqual(c.counters.failures, 4)
+    })
+    test("drop() closes the connection on demand; the next request reconnects", async () => {
+        const server = new FakeServer()
+        const c = client(server)
+        await c.fetch("/a")
+        expectEqual(c.isConnected(), true)
+        await c.drop()
+        expectEqual(c.isConnected(), false)
+        expect(server.wires[0].clientClosed).toBe(true)
+        await c.fetch("/b")
+        expectEqual(server.dials, 2)
+    })
+    test("DeviceScript's full write queue is retried, other send errors are not", async () => {
+        let calls = 0
+        const n = await sendRetryingFullQueue(async () => {
+            calls++
+            if (calls < 3) throw new Error("socket tls://h:1: send error -1")
+        }, ds.millis() + 1000)
+        expectEqual(n, 2)
+        expectEqual(calls, 3)
+        let msg = ""
+        try {
+            await sendRetryingFullQueue(async () => {
+                throw new Error("socket tls://h:1: old socket used")
+            }, ds.millis() + 1000)
+        } catch (e: any) {
+            msg = e.message
+        }
+        expectContains(msg, "old socket used")
+    })
+})
+
+describe("fair queue and counters", () => {
+    test("release hands over to the oldest waiter; a waiter can time out", async () => {
+        const q = new FairQueue()
+        const order: string[] = []
+        expectEqual(await q.acquire(100), true)
+        const waiter = async (name: string) => {
+            if (await q.acquire(5000)) {
+                order.push(name)
+                await ds.sleep(2)
+                q.release()
+            }
+        }
+        waiter.start("w1")
+        waiter.start("w2")
+        await ds.sleep(5)
+        expectEqual(q.waiting(), 2)
+        q.release()
+        // the releaser asks again at once: it must queue behind w1 and w2
+        expectEqual(await q.acquire(5000), true)
+        order.push("me")
+        q.release()
+        expectEqual(order, ["w1", "w2", "me"])
+        expectEqual(await q.acquire(10), true)
+        const t0 = ds.millis()
+        expectEqual(await q.acquire(50), false)
+        expect(ds.millis() - t0 >= 50).toBe(true)
+        expectEqual(q.waiting(), 0)
+        q.release()
+        expectEqual(q.isBusy(), false)
+    })
+    test("counters: latency median and a summary line", () => {
+        const k = new TransportCounters()
+        ;[5, 1, 9, 3].forEach(ms => k.recordLatency(ms))
+        k.requests = 4
+        k.recordError("TimeoutError")
+        expectEqual(k.medianLatencyMs(), 4)
+        expectEqual(k.lastLatencyMs, 3)
+        expectContains(k.summary(), "requests=4 failed=1 conns=0")
+        expectContains(k.summary(), "latency_ms(last/median/avg)=3/4/5 errors=TimeoutError:1")
+    })
+})
