@@ -3,8 +3,25 @@ import { randomBytes } from "node:crypto"
 import { eachLine, startChild, stopChild } from "./children"
 import { CLI, DevtoolsSession, startDevtools } from "./devtools"
 import { makeScratchProject, ScratchProject, Settings } from "./project"
+import { NodeBus, startBus } from "./bus"
+import { LedSample, LedWatcher } from "./led"
+import { PlatformDevice, PlatformServer } from "../../sim/platform/server"
 
 export { Settings } from "./project"
+export type { LedSample } from "./led"
+export { rgbHex } from "./led"
+export { PlatformServer, Transport } from "../../sim/platform/server"
+
+/** The simulated Picokubelet Platform service the firmware binds at boot. */
+export interface SimPlatformOptions {
+    /** IPv4 address the firmware reads; default "127.0.0.1". */
+    ip?: string
+    /** Free GC heap bytes; default 40000. */
+    gcFree?: number
+    /** Link up at start; default true. */
+    link?: boolean
+    mac?: string
+}
 
 export interface SimulatorOptions {
     /** Settings deployed with the program (written to a scratch .env.local). */
@@ -17,6 +34,12 @@ export interface SimulatorOptions {
     /** Called with every program log line, as it arrives. */
     onLog?: (line: string) => void
     onToolLog?: (line: string) => void
+    /**
+     * The Picokubelet Platform service, served from this process on the
+     * devtools bus before the program is deployed. Default: started with its
+     * defaults; `false`: no platform service (the role stays unbound).
+     */
+    platform?: SimPlatformOptions | false
 }
 
 const ANSI = /\x1b\[[0-9;]*m/g
@@ -33,6 +56,9 @@ export class Simulator {
     private vm?: ChildProcess
     private devtools?: DevtoolsSession
     private project?: ScratchProject
+    private nodeBus?: NodeBus
+    private platformDevice?: PlatformDevice
+    private led?: LedWatcher
     readonly deviceId: string
 
     private constructor(private readonly opts: SimulatorOptions) {
@@ -55,6 +81,7 @@ export class Simulator {
         const toolLog = this.opts.onToolLog ?? (() => {})
         this.project = makeScratchProject(this.opts.settings)
         this.devtools = await startDevtools(this.project.dir, toolLog)
+        await this.startBus()
         await this.startVm()
         await this.devtools.deploy(this.opts.entry ?? "src/main.ts")
     }
@@ -113,7 +140,69 @@ export class Simulator {
         })
     }
 
+    /** The simulated platform service (setters for tests); undefined with `platform: false`. */
+    get platform(): PlatformServer | undefined {
+        return this.platformDevice?.server
+    }
+
+    /** The Jacdac bus of this process, joined to devtools. */
+    get bus() {
+        return this.nodeBus?.bus
+    }
+
+    /**
+     * The last LED colour (0xRRGGBB) the firmware wrote to its Led service,
+     * kept current by watching the bus; undefined before the first write.
+     */
+    get lastLedColor(): number | undefined {
+        return this.led?.color
+    }
+
+    /** Reads the LED colour (0xRRGGBB) from the VM's Led service `pixels` register. */
+    ledColor(timeoutMs = 2000): Promise<number> {
+        if (!this.led) return Promise.reject(new Error("simulator not running"))
+        return this.led.read(timeoutMs)
+    }
+
+    /**
+     * Records every LED colour change from now on: the array fills as
+     * the firmware shows colours, until stopLedRecording(samples).
+     */
+    startLedRecording(): LedSample[] {
+        if (!this.led) throw new Error("simulator not running")
+        return this.led.startRecording()
+    }
+
+    /** Resolves with the current or next LED colour (0xRRGGBB) that passes `test`. */
+    waitForLed(test: (rgb: number) => boolean, timeoutMs: number): Promise<number> {
+        if (!this.led) return Promise.reject(new Error("simulator not running"))
+        return this.led.waitFor(test, timeoutMs)
+    }
+
+    /** Every LED colour change since the simulator started, oldest first. */
+    get ledSamples(): LedSample[] {
+        return this.led?.samples() ?? []
+    }
+
+    stopLedRecording(samples: LedSample[]) {
+        this.led?.stopRecording(samples)
+    }
+
+    private async startBus() {
+        this.nodeBus = await startBus()
+        this.led = new LedWatcher(this.nodeBus.bus, this.deviceId)
+        if (this.opts.platform === false) return
+        this.platformDevice = new PlatformDevice(this.opts.platform ?? {})
+        this.platformDevice.attach(this.nodeBus.bus)
+    }
+
     async stop() {
+        this.led?.stop()
+        this.platformDevice?.detach()
+        if (this.nodeBus) await this.nodeBus.stop()
+        this.led = undefined
+        this.platformDevice = undefined
+        this.nodeBus = undefined
         if (this.vm) await stopChild(this.vm)
         if (this.devtools) await this.devtools.stop()
         this.project?.remove()
