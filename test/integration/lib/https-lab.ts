@@ -99,6 +99,8 @@ export class HttpsLab {
 
     private accept(raw: Socket) {
         this.sockets.add(raw)
+        // as Go's net/http (kube-apiserver): no Nagle delay on small replies
+        raw.setNoDelay(true)
         const conn: Conn = { raw, tls: new TLSSocket(raw, { isServer: true, secureContext: this.ctx }), kind: "" }
         raw.on("close", () => {
             this.sockets.delete(raw)
@@ -143,9 +145,10 @@ export class HttpsLab {
         const date = new Date().toUTCString()
         const send = (status: string, body: Buffer | string, extra = "") => {
             const b = typeof body === "string" ? Buffer.from(body) : body
-            t.write(`HTTP/1.1 ${status}\r\nDate: ${date}\r\nContent-Type: application/json\r\n${extra}` +
-                `${closeAfter ? "Connection: close\r\n" : ""}Content-Length: ${b.length}\r\n\r\n`)
-            t.write(b)
+            const head = `HTTP/1.1 ${status}\r\nDate: ${date}\r\nContent-Type: application/json\r\n${extra}` +
+                `${closeAfter ? "Connection: close\r\n" : ""}Content-Length: ${b.length}\r\n\r\n`
+            // one write, as a Go server flushes a small reply
+            t.write(Buffer.concat([Buffer.from(head), b]))
             if (closeAfter) t.end()
         }
         const p = req.path
