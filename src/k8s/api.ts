@@ -40,7 +40,7 @@ export class KubeApi {
         private readonly fetchFn: FetchFn,
         private readonly monotonic: () => number,
         /** Closes the shared connection; the next call opens a fresh one. */
-        readonly dropConnection: () => void
+        readonly dropConnection: () => Promise<void>
     ) {}
 
     async call(method: string, path: string, body?: string, contentType?: string): Promise<KubeReply> {

@@ -131,6 +131,10 @@ export function heartbeatBody(heapFree: number, conditions: any[]): string {
     return JSON.stringify({ metadata: { annotations }, status: { conditions } })
 }
 
+function ownerReferences(name: string, nodeUid: string): any[] {
+    return [{ apiVersion: "v1", kind: "Node", name, uid: nodeUid }]
+}
+
 /** POST of the Lease, owned by the Node so deleting the Node collects it. */
 export function leaseBody(
     name: string,
@@ -139,14 +143,18 @@ export function leaseBody(
     renewTime: string
 ): string {
     const metadata: any = { name, namespace: LEASE_NAMESPACE }
-    if (nodeUid)
-        metadata.ownerReferences = [{ apiVersion: "v1", kind: "Node", name, uid: nodeUid }]
+    if (nodeUid) metadata.ownerReferences = ownerReferences(name, nodeUid)
     return JSON.stringify({
         apiVersion: "coordination.k8s.io/v1",
         kind: "Lease",
         metadata,
         spec: { holderIdentity: name, leaseDurationSeconds: leaseSeconds, renewTime },
     })
+}
+
+/** Merge PATCH giving an existing Lease our Node as its only owner. */
+export function leaseOwnerBody(name: string, nodeUid: string): string {
+    return JSON.stringify({ metadata: { ownerReferences: ownerReferences(name, nodeUid) } })
 }
 
 /** Merge PATCH of renewTime alone: 52 bytes, and it cannot conflict. */

@@ -11,9 +11,9 @@ import { anchorClock, createLease, postStatus, registerNode } from "./steps"
 export async function bootstrap(k: Kubelet) {
     k.led.phase = Phase.Connecting
     const unreachable = () => k.updateReachability()
-    await retryForever("anchoring the clock", () => anchorClock(k), unreachable)
-    await retryForever("registering the node", () => registerNode(k), unreachable)
-    await retryForever("creating the lease", () => createLease(k), unreachable)
+    await retryForever("anchoring the clock", async () => await anchorClock(k), unreachable)
+    await retryForever("registering the node", async () => await registerNode(k), unreachable)
+    await retryForever("creating the lease", async () => await createLease(k), unreachable)
     await retryForever(
         "posting the initial status",
         async () => {

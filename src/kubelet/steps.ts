@@ -4,6 +4,7 @@ import {
     findJsonString,
     heartbeatBody,
     leaseBody,
+    leaseOwnerBody,
     leasePath,
     LEASES_PATH,
     nodePath,
@@ -70,9 +71,16 @@ export async function createLease(k: Kubelet) {
     const name = k.config.nodeName
     const body = leaseBody(name, k.nodeUid, k.config.leaseSeconds, formatMicroTime(k.clock.nextRenewTime()))
     const r = await k.api.call("POST", LEASES_PATH + FIELD_MANAGER, body)
-    if (r.status === 201) console.log(`lease: created kube-node-lease/${name}`)
-    else if (r.status === 409) console.log(`lease: kube-node-lease/${name} exists`)
-    else throw new ApiStatusError("create lease", r)
+    if (r.status === 201) {
+        console.log(`lease: created kube-node-lease/${name}`)
+        return
+    }
+    if (r.status !== 409) throw new ApiStatusError("create lease", r)
+    // It exists, maybe owned by a Node that was deleted and registered again:
+    // point it at ours, or garbage collection would take it from under us.
+    const owned = await k.api.call("PATCH", leasePath(name) + FIELD_MANAGER, leaseOwnerBody(name, k.nodeUid), MERGE_PATCH)
+    if (!isSuccess(owned)) throw new ApiStatusError("adopt existing lease", owned)
+    console.log(`lease: kube-node-lease/${name} exists; owner set to node uid ${k.nodeUid}`)
 }
 
 /** Merge PATCH of renewTime; returns the reply for the caller to classify. */

@@ -18,7 +18,12 @@ export async function startLedFiber(status: LedStatus): Promise<void> {
         length: 1,
         hwConfig: { type: ds.LedStripLightType.WS2812B_GRB, pin: pins.P21 },
     })
+    // The first write waits until the program's Led role binds to its own
+    // server (~1 s); only then can the self-test be seen, so it starts now.
+    await led.showAll(0)
+    status.startSelfTest(ds.millis())
     let current = -1
+    let logged = -1
     let since = 0
     let shown = -1
     setInterval(async () => {
@@ -26,10 +31,12 @@ export async function startLedFiber(status: LedStatus): Promise<void> {
             const now = ds.millis()
             const p = status.pattern(now)
             if (p !== current) {
-                const flash = p === Pattern.Activity || (current === Pattern.Activity && p === Pattern.Healthy)
-                if (!flash) console.log(`led: ${PATTERN_NAMES[p]}`)
                 current = p
                 since = now
+                // a flash is Healthy for the log: one line per state, not per renewal
+                const state = p === Pattern.Activity ? Pattern.Healthy : p
+                if (state !== logged) console.log(`led: ${PATTERN_NAMES[state]}`)
+                logged = state
             }
             const color = frame(p, now - since)
             if (color !== shown) {

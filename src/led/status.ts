@@ -22,10 +22,15 @@ export class LedStatus {
     linkDown = false
     apiUnreachable = false
     private activityAt = -1
-    private readonly bootMs: number
+    private selfTestAt: number
 
     constructor(nowMs: number) {
-        this.bootMs = nowMs
+        this.selfTestAt = nowMs
+    }
+
+    /** (Re)starts the self-test, once the pixel can actually show it. */
+    startSelfTest(nowMs: number) {
+        this.selfTestAt = nowMs
     }
 
     /** A lease renewal succeeded: flash, and Healthy from now on. */
@@ -36,7 +41,7 @@ export class LedStatus {
 
     pattern(nowMs: number): Pattern {
         if (this.panic) return Pattern.Panic
-        if (nowMs - this.bootMs < SELF_TEST_MS) return Pattern.SelfTest
+        if (nowMs - this.selfTestAt < SELF_TEST_MS) return Pattern.SelfTest
         if (this.linkDown || this.apiUnreachable) return Pattern.Disconnected
         if (this.settingsInvalid || this.credentialRefused || this.memoryPressure)
             return Pattern.Warning

@@ -43,9 +43,10 @@ export class Netif {
 
     /** Starts the polling fiber; `onChange` hears link and address changes. */
     start(onChange: (s: NetifSnapshot) => void) {
+        const self = this
         setInterval(async () => {
             try {
-                await this.poll(onChange)
+                await self.poll(onChange)
             } catch (e: any) {
                 console.error(`netif: ${e.message}`)
             }

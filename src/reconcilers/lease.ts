@@ -24,7 +24,7 @@ export async function runLeaseReconciler(k: Kubelet) {
         const cycleStart = ds.millis()
         let waitMs = renewMs * (1 + JITTER * Math.random())
         try {
-            if (linkDown(k)) {
+            if (await linkDown(k)) {
                 // nothing can reach the API server; the LED already says so
                 failing = true
                 await ds.sleep(renewMs)
@@ -37,7 +37,7 @@ export async function runLeaseReconciler(k: Kubelet) {
             failing = outcome !== "renewed"
             if (outcome === "failed") {
                 console.error(`lease: ${QUICK_RETRIES} tries failed; dropping the connection to reconnect`)
-                k.api.dropConnection()
+                await k.api.dropConnection()
             }
         } catch (e: any) {
             console.error(`lease: unexpected error: ${e.message}`)
@@ -59,6 +59,8 @@ async function renewWithRetries(k: Kubelet): Promise<Outcome> {
             if (reply.status === 404) {
                 console.error("lease: gone (404); recreating it")
                 await createLease(k)
+                // the Node may have gone with it (garbage collection): a post finds out
+                k.statusDue = "lease was gone"
                 succeeded(k, `recreated, counted as renewal #${k.renewals + 1}`)
                 return "renewed"
             }
@@ -84,12 +86,12 @@ async function renewWithRetries(k: Kubelet): Promise<Outcome> {
 }
 
 /** Link down (cable pulled, Wi-Fi lost): pause renewals, close the dead socket once. */
-function linkDown(k: Kubelet): boolean {
+async function linkDown(k: Kubelet): Promise<boolean> {
     const n = k.netif.snapshot
     const down = n.known && !n.linkUp
     if (down && !k.paused) {
         console.error("lease: link down; renewals paused")
-        k.api.dropConnection()
+        await k.api.dropConnection()
     } else if (!down && k.paused) console.log("lease: link up; renewals resume")
     k.paused = down
     return down

@@ -13,7 +13,7 @@ export async function runStatusReconciler(k: Kubelet) {
     let lastPostMs = ds.millis()
     let due = ""
     while (true) {
-        await ds.sleep(sampleMs)
+        await sleepUnlessDue(k, sampleMs)
         try {
             if (k.refreshConditions()) due = "condition flipped"
             else if (k.statusDue) due = k.statusDue
@@ -27,6 +27,14 @@ export async function runStatusReconciler(k: Kubelet) {
             console.error(`status: post failed (${due}): ${e.message}; retry in ${sampleMs} ms`)
         }
     }
+}
+
+const WAKE_CHECK_MS = 250
+
+/** Sleeps a sample period, waking early when another fiber asks for a post. */
+async function sleepUnlessDue(k: Kubelet, ms: number) {
+    const until = ds.millis() + ms
+    while (!k.statusDue && ds.millis() < until) await ds.sleep(Math.min(WAKE_CHECK_MS, until - ds.millis()))
 }
 
 /** Someone deleted the Node (404): register again, recreate the Lease, post. */

@@ -172,6 +172,8 @@ export const pathNotFound = () =>
 
 export function serverFault(code: number, retryAfterSeconds?: number): ApiError {
     const known: Record<number, [string, string]> = {
+        401: ["Unauthorized", "Unauthorized"],
+        403: ["Forbidden", "forbidden: injected fault"],
         429: ["TooManyRequests", "Too many requests, please try again later."],
         500: ["InternalError", "Internal error occurred: injected fault"],
         503: ["ServiceUnavailable", "The server is currently unable to handle the request"],

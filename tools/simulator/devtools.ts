@@ -8,6 +8,7 @@ import { REPO } from "./project"
 // devtools listens on fixed ports (DeviceScript hard-codes them): one
 // simulator session at a time on a machine.
 export const DEVTOOLS_PORTS = { ws: 8081, tcp: 8082, dbg: 8083 }
+const DEPLOY_TRIES = 4
 export const CLI = `${REPO}/node_modules/@devicescript/cli/built/devicescript-cli.cjs`
 
 function portInUse(port: number): Promise<boolean> {
@@ -98,14 +99,22 @@ async function launch(projectDir: string, onLine: (line: string) => void, releas
         process: child,
         socket,
         async deploy(entry: string) {
-            const msg = await request("build", { filename: entry, deployTo: "*", buildOptions: {} }, 60000)
-            if (msg.resp === "error") throw new Error(`devtools build failed: ${msg.data?.message}`)
-            const st = msg.data
-            if (!st.success)
-                throw new Error(
-                    `build of ${entry} failed:\n${(st.diagnostics || []).map((d: any) => d.formatted).join("\n")}`
-                )
-            if (st.deployStatus !== "OK") throw new Error(`deploy of ${entry} failed: ${st.deployStatus}`)
+            // A VM that has just started, on a loaded machine, can miss the 3 s
+            // Jacdac deadline of the first deploy command: try again, a few times.
+            for (let attempt = 1; ; attempt++) {
+                const msg = await request("build", { filename: entry, deployTo: "*", buildOptions: {} }, 60000)
+                if (msg.resp === "error") throw new Error(`devtools build failed: ${msg.data?.message}`)
+                const st = msg.data
+                if (!st.success)
+                    throw new Error(
+                        `build of ${entry} failed:\n${(st.diagnostics || []).map((d: any) => d.formatted).join("\n")}`
+                    )
+                if (st.deployStatus === "OK") return
+                if (attempt >= DEPLOY_TRIES || !/timeout/.test(st.deployStatus))
+                    throw new Error(`deploy of ${entry} failed: ${st.deployStatus}`)
+                onLine(`deploy of ${entry} timed out (try ${attempt}); trying again`)
+                await new Promise(r => setTimeout(r, 1000))
+            }
         },
         async stop() {
             socket.close()

@@ -4,6 +4,7 @@ import {
     findJsonString,
     heartbeatBody,
     leaseBody,
+    leaseOwnerBody,
     leasePath,
     NodeIdentity,
     reconcileStatusBody,
@@ -108,6 +109,11 @@ describe("models: lease bodies", () => {
                 ownerReferences: [{ apiVersion: "v1", kind: "Node", name: "esp-node-01", uid: "uid-1" }],
             },
             spec: { holderIdentity: "esp-node-01", leaseDurationSeconds: 40, renewTime: "2026-11-20T22:37:15.100000Z" },
+        })
+    })
+    test("adopting an existing lease sets our node as its owner", () => {
+        expectEqual(JSON.parse(leaseOwnerBody("esp-node-01", "uid-2")), {
+            metadata: { ownerReferences: [{ apiVersion: "v1", kind: "Node", name: "esp-node-01", uid: "uid-2" }] },
         })
     })
     test("renewal is the 52-byte merge patch", () => {

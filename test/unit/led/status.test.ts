@@ -16,6 +16,9 @@ describe("led status: priorities", () => {
         expect(after(s, 800)).toBe(Pattern.Booting)
         s.phase = Phase.Connecting
         expect(after(s, 900)).toBe(Pattern.Connecting)
+        s.startSelfTest(BOOT + 2000)
+        expect(after(s, 2000)).toBe(Pattern.SelfTest)
+        expect(after(s, 2800)).toBe(Pattern.Connecting)
     })
     test("healthy only after the first renewal, not at lease creation", () => {
         const s = new LedStatus(BOOT)
