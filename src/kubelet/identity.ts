@@ -33,9 +33,14 @@ export function randomUuid(): string {
     return uuidFromHex(h.slice(0, 12) + "4" + h.slice(13, 16) + "89ab"[Math.floor(Math.random() * 4)] + h.slice(17))
 }
 
+/**
+ * "devicescript-2.16.4" from the runtime's firmware version. The simulator
+ * reports 0.0.0 (it has no firmware): it is named for what it is instead.
+ */
 export async function runtimeVersion(): Promise<string> {
     const v = await currentControl().firmwareVersion.read()
-    return "devicescript-" + (v && v.charAt(0) === "v" ? v.slice(1) : v || "unknown")
+    if (!v || v === "0.0.0") return ds.isSimulator() ? "devicescript-simulator" : "devicescript-unknown"
+    return "devicescript-" + (v.charAt(0) === "v" ? v.slice(1) : v)
 }
 
 export async function nodeIdentity(config: Config, internalIP: string): Promise<NodeIdentity> {
