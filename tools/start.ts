@@ -115,6 +115,8 @@ async function main() {
     const sim = await Simulator.start({
         settings: target.settings,
         vmEnv: target.vmEnv,
+        // the simulated network interface reports NODE_IP when it is set
+        platform: user.NODE_IP ? { ip: String(user.NODE_IP) } : {},
         onLog: line => {
             watch.take(line)
             if (!TTY) console.log(`  | ${line}`)

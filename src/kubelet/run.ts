@@ -2,6 +2,7 @@ import * as ds from "@devicescript/core"
 import { awaitValidConfig, describeConfig } from "../config"
 import { FetchFn, KubeApi } from "../k8s/api"
 import { startLedFiber } from "../led/fiber"
+import { SELF_TEST_MS } from "../led/patterns"
 import { LedStatus } from "../led/status"
 import { HttpClient } from "../net"
 import { Netif } from "../net/netif"
@@ -23,6 +24,8 @@ export interface RunOptions {
 export async function runKubelet(opts: RunOptions = {}) {
     const led = new LedStatus(ds.millis())
     await startLedFiber(led)
+    // the self-test comes before anything else, as on any device that boots
+    await ds.sleep(SELF_TEST_MS)
 
     const config = await awaitValidConfig(() => (led.settingsInvalid = true))
     led.settingsInvalid = false

@@ -12,6 +12,7 @@ import { createLease, patchRenewTime } from "../kubelet/steps"
 /** Upstream kubelet: maxUpdateRetries. */
 export const QUICK_RETRIES = 5
 const JITTER = 0.04
+const LINK_CHECK_MS = 500
 
 type Outcome = "renewed" | "refused" | "failed"
 
@@ -25,9 +26,10 @@ export async function runLeaseReconciler(k: Kubelet) {
         let waitMs = renewMs * (1 + JITTER * Math.random())
         try {
             if (await linkDown(k)) {
-                // nothing can reach the API server; the LED already says so
+                // nothing can reach the API server; the LED already says so.
+                // Look again soon: renewals resume as soon as the link is back.
                 failing = true
-                await ds.sleep(renewMs)
+                await ds.sleep(LINK_CHECK_MS)
                 continue
             }
             const outcome = await renewWithRetries(k)
