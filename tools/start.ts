@@ -108,7 +108,8 @@ function ago(t: number): string {
 async function main() {
     const user = { ...readEnvFile(join(REPO, ".env.defaults")), ...readEnvFile(join(REPO, ".env.local")) }
     const local = readEnvFile(join(REPO, ".env.local"))
-    const useCluster = !LOCAL_HOSTS.includes(String(local.K3S_HOST ?? ""))
+    // a cluster on this machine is named by its CA file, since its host is local
+    const useCluster = !LOCAL_HOSTS.includes(String(local.K3S_HOST ?? "")) || !!local.K3S_CA_FILE
     const target = useCluster ? clusterTarget(user) : await emulatorTarget(user)
     const watch = new Watch()
     console.log(`picokubelet: starting the simulator against the ${target.label}`)
