@@ -1,5 +1,6 @@
 import assert from "node:assert/strict"
 import { describe, test } from "node:test"
+import { request as httpRequest } from "node:http"
 import { FakeClock } from "../../tools/apiserver/index"
 import { humanDuration, nodesWide, tabwrite } from "../../tools/apiserver/printers"
 import { leaseBody, micro, nodeBody, SMP, useEmulator } from "./harness"
@@ -62,5 +63,44 @@ describe("describe node", () => {
         assert.match(out, /\nCapacity:\n  cpu: +240m\n  memory: +320Ki\n  pods: +1\n/)
         assert.match(out, /\n  Kubelet Version: +v1\.31\.1-picokubelet\n/)
         assert.match(out, /\nEvents:\n  Type +Reason +Age +From +Message\n  ----.*\n  Normal +Starting +30s +kubelet +Starting picokubelet\.\n$/)
+    })
+})
+
+describe("server-side printing (kubectl get)", () => {
+    const ctx = useEmulator({})
+    const KUBECTL_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+
+    function getJson(path: string, accept: string): Promise<any> {
+        const url = new URL(ctx.server.url)
+        return new Promise((resolve, reject) => {
+            // the harness serves plain HTTP
+            const req = httpRequest(
+                { host: url.hostname, port: url.port, path, headers: { Authorization: `Bearer ${ctx.server.tokens.admin}`, Accept: accept } },
+                res => {
+                    let body = ""
+                    res.on("data", d => (body += d))
+                    res.on("end", () => resolve(JSON.parse(body)))
+                }
+            )
+            req.on("error", reject)
+            req.end()
+        })
+    }
+
+    test("nodes come back as a Table with kubectl's columns, wide ones at priority 1", async () => {
+        await call(ctx.conn, "POST", "/api/v1/nodes", ctx.server.tokens.bootstrap, nodeBody("esp-3"))
+        const table = await getJson("/api/v1/nodes", KUBECTL_ACCEPT)
+        assert.equal(table.kind, "Table")
+        assert.deepEqual(
+            table.columnDefinitions.map((c: any) => `${c.name}/${c.priority}`),
+            ["Name/0", "Status/0", "Roles/0", "Age/0", "Version/0", "Internal-IP/1", "External-IP/1", "OS-Image/1", "Kernel-Version/1", "Container-Runtime/1"]
+        )
+        assert.deepEqual(table.rows[0].cells.slice(0, 3), ["esp-3", "Unknown", "<none>"])
+        assert.equal(table.rows[0].object.kind, "PartialObjectMetadata")
+        const one = await getJson("/api/v1/nodes/esp-3", KUBECTL_ACCEPT)
+        assert.equal(one.rows.length, 1)
+        // other resources fall through to kubectl's plain JSON alternative
+        const leases = await getJson("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases", KUBECTL_ACCEPT)
+        assert.equal(leases.kind, "LeaseList")
     })
 })

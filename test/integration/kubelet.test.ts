@@ -1,4 +1,9 @@
 import assert from "node:assert/strict"
+import { execFile, execFileSync } from "node:child_process"
+import { promisify } from "node:util"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { after, before, describe, test } from "node:test"
 import { ApiServer, startApiServer } from "../../tools/apiserver"
 import { Simulator } from "../../tools/simulator"
@@ -25,6 +30,18 @@ function settings(api: ApiServer, extra: Record<string, string | number> = {}) {
     }
 }
 
+const execFileAsync = promisify(execFile)
+
+/** Debian's or the image's kubectl, when there is one: the real client's view. */
+function kubectl(): boolean {
+    try {
+        execFileSync("kubectl", ["version", "--client"], { stdio: "ignore" })
+        return true
+    } catch {
+        return false
+    }
+}
+
 const condition = (node: any, type: string) => node?.status?.conditions?.find((c: any) => c.type === type)
 const ready = (api: ApiServer) => condition(api.store.getNode(NODE), "Ready")?.status
 const renewalNumbers = (sim: Simulator) =>
@@ -34,7 +51,8 @@ describe("kubelet against the emulator", () => {
     let api: ApiServer
     let sim: Simulator
     before(async () => {
-        api = await startApiServer({ port: 0, quiet: true, gracePeriodSeconds: GRACE_S })
+        // its own data directory: the kubeconfig is per emulator, and npm start may run one too
+        api = await startApiServer({ port: 0, quiet: true, gracePeriodSeconds: GRACE_S, dataDir: mkdtempSync(join(tmpdir(), "pk-apiserver-")) })
         sim = await Simulator.start({
             settings: settings(api),
             vmEnv: { NODE_EXTRA_CA_CERTS: api.caFile! },
@@ -75,6 +93,18 @@ describe("kubelet against the emulator", () => {
         assert.equal(lease.spec.leaseDurationSeconds, 8)
         assert.deepEqual(lease.metadata.ownerReferences, [{ apiVersion: "v1", kind: "Node", name: NODE, uid: node.metadata.uid }])
         assert.match(api.getNodesWide(), /esp-sim-01\s+Ready\s+<none>\s+\S+\s+v1\.31\.1-picokubelet\s+192\.168\.0\.111\s+<none>\s+picokubelet on DeviceScript\s+devicescript-simulator\s+lies:\/\/0\.1\.0/)
+    })
+
+    test("kubectl get nodes -o wide reads like the seed's row", { skip: !kubectl() && "no kubectl on this machine" }, async () => {
+        // asynchronously: the emulator answering kubectl lives in this process
+        const run = async (...args: string[]) =>
+            (await execFileAsync("kubectl", args, { env: { ...process.env, KUBECONFIG: api.kubeconfigFile }, timeout: 20000 })).stdout
+        const out = await run("get", "nodes", "-o", "wide")
+        assert.match(out, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+INTERNAL-IP\s+EXTERNAL-IP\s+OS-IMAGE\s+KERNEL-VERSION\s+CONTAINER-RUNTIME/)
+        assert.match(out, /\nesp-sim-01\s+Ready\s+<none>\s+\d+s\s+v1\.31\.1-picokubelet\s+192\.168\.0\.111\s+<none>\s+picokubelet on DeviceScript\s+devicescript-simulator\s+lies:\/\/0\.1\.0/)
+        const described = await run("describe", "node", NODE)
+        assert.match(described, /Caffeinated\s+True\s+/)
+        assert.match(described, /picokubelet\.dev\/heap-bytes-free: 40000/)
     })
 
     test("renewTime strictly increases at the configured cadence", async () => {

@@ -13,6 +13,7 @@ import {
 } from "./status"
 import { rfc3339, type Obj, type Store } from "./store"
 import { decodeError } from "./validation"
+import { NODE_COLUMNS, nodeCells } from "./printers"
 
 export interface ApiRequest {
     method: string
@@ -42,7 +43,7 @@ const patchTypes: Record<string, "json" | "merge" | "strategic"> = {
     "application/strategic-merge-patch+json": "strategic",
 }
 
-type Shape = "full" | "metadata"
+type Shape = "full" | "metadata" | "table"
 
 interface Target extends Attributes {
     def?: ResourceDef
@@ -114,10 +115,15 @@ export class Api {
         if (!def || (target.subresource && (target.subresource !== "status" || !def.hasStatus))) throw pathNotFound()
         const manager = managerName(target.query.get("fieldManager"), req.headers["user-agent"])
         switch (target.verb) {
-            case "get":
-                return [200, encode(this.shape(this.mustGet(def, target), shapeOf(req.headers.accept)))]
-            case "list":
-                return [200, encode(this.list(def, target, shapeOf(req.headers.accept)))]
+            case "get": {
+                const shape = shapeOf(req.headers.accept, def)
+                const obj = this.mustGet(def, target)
+                return [200, encode(shape === "table" ? this.table([obj]) : this.shape(obj, shape))]
+            }
+            case "list": {
+                const shape = shapeOf(req.headers.accept, def)
+                return [200, encode(shape === "table" ? this.table(this.list(def, target, "full").items) : this.list(def, target, shape))]
+            }
             case "create":
                 return [201, encode(this.create(def, target, jsonBody(req), manager))]
             case "update":
@@ -137,6 +143,20 @@ export class Api {
         const obj = this.store.get(def.resource, t.namespace, t.name)
         if (!obj) throw notFound(this.gr(def), t.name)
         return obj
+    }
+
+    /** What `kubectl get nodes` asks for: server-side printed rows. */
+    private table(nodes: Obj[]): Obj {
+        return {
+            kind: "Table",
+            apiVersion: "meta.k8s.io/v1",
+            metadata: { resourceVersion: this.store.resourceVersion },
+            columnDefinitions: NODE_COLUMNS.map(c => ({ name: c.name, type: "string", format: c.name === "Name" ? "name" : "", description: c.description, priority: c.priority })),
+            rows: nodes.map(n => ({
+                cells: nodeCells(n, this.now()),
+                object: { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: n.metadata },
+            })),
+        }
     }
 
     private shape(obj: Obj, shape: Shape): Obj {
@@ -341,14 +361,19 @@ function jsonBody(req: ApiRequest): Obj {
     }
 }
 
-/** Accept: the first acceptable alternative wins, as in the real negotiation. */
-function shapeOf(accept: string | undefined): Shape {
+/**
+ * Accept: the first acceptable alternative wins, as in the real negotiation.
+ * Tables are printed for nodes only (what kubectl get nodes needs); for other
+ * resources kubectl's own fallback alternative, plain JSON, is taken.
+ */
+function shapeOf(accept: string | undefined, def: ResourceDef): Shape {
     for (const alt of (accept ?? "application/json").split(",")) {
         const [type, ...params] = alt.split(";").map(s => s.trim())
         if (type !== "application/json" && type !== "*/*" && type !== "application/*") continue
         const as = params.find(p => p.startsWith("as="))?.slice(3)
         if (!as) return "full"
         if (as === "PartialObjectMetadata" || as === "PartialObjectMetadataList") return "metadata"
+        if (as === "Table" && params.includes("v=v1") && def.resource === "nodes") return "table"
     }
     throw new ApiError(
         406,

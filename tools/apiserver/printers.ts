@@ -70,23 +70,42 @@ function nodeStatus(node: Obj): string {
 const address = (node: Obj, type: string) =>
     (node.status?.addresses ?? []).find((a: Obj) => a.type === type)?.address ?? "<none>"
 
+/**
+ * The node columns of kube-apiserver's table printer; priority 1 columns
+ * are the ones only `-o wide` shows.
+ */
+export const NODE_COLUMNS: { name: string; priority: number; description: string }[] = [
+    { name: "Name", priority: 0, description: "Name must be unique within a namespace." },
+    { name: "Status", priority: 0, description: "The status of the node" },
+    { name: "Roles", priority: 0, description: "The roles of the node" },
+    { name: "Age", priority: 0, description: "CreationTimestamp is a timestamp representing the server time when this object was created." },
+    { name: "Version", priority: 0, description: "Kubelet Version reported by the node." },
+    { name: "Internal-IP", priority: 1, description: "List of addresses reachable to the node. Queried from cloud provider, if available." },
+    { name: "External-IP", priority: 1, description: "List of addresses reachable to the node. Queried from cloud provider, if available." },
+    { name: "OS-Image", priority: 1, description: "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy))." },
+    { name: "Kernel-Version", priority: 1, description: "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64)." },
+    { name: "Container-Runtime", priority: 1, description: "Container runtime version reported by the node through runtime remote API (e.g. containerd://1.4.2)." },
+]
+
+/** One node's cells, in NODE_COLUMNS order. */
+export function nodeCells(n: Obj, now: number): string[] {
+    const info = n.status?.nodeInfo ?? {}
+    return [
+        n.metadata.name,
+        nodeStatus(n),
+        roles(n),
+        age(n.metadata.creationTimestamp, now),
+        info.kubeletVersion ?? "",
+        address(n, "InternalIP"),
+        address(n, "ExternalIP"),
+        info.osImage || "<unknown>",
+        info.kernelVersion || "<unknown>",
+        info.containerRuntimeVersion || "<unknown>",
+    ]
+}
+
 export function nodesWide(nodes: Obj[], now: number): string {
-    const rows = [["NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]]
-    for (const n of nodes) {
-        const info = n.status?.nodeInfo ?? {}
-        rows.push([
-            n.metadata.name,
-            nodeStatus(n),
-            roles(n),
-            age(n.metadata.creationTimestamp, now),
-            info.kubeletVersion ?? "",
-            address(n, "InternalIP"),
-            address(n, "ExternalIP"),
-            info.osImage || "<unknown>",
-            info.kernelVersion || "<unknown>",
-            info.containerRuntimeVersion || "<unknown>",
-        ])
-    }
+    const rows = [NODE_COLUMNS.map(c => c.name.toUpperCase()), ...nodes.map(n => nodeCells(n, now))]
     return tabwrite(rows.map(r => r.join("\t")).join("\n"), 6, 3) + "\n"
 }
 
