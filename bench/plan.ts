@@ -1,0 +1,38 @@
+// How much each figure measures: the full run and the quick one CI runs so
+// the benchmark cannot rot. Every number the report scales by comes from here,
+// so the report can say what was shortened.
+
+export interface Plan {
+    name: "full" | "quick"
+    /** Steady-state window of every wire-cost client. */
+    wire: { renewals: number; statusPosts: number; oursStatusSecs: number }
+    /** Heap bisection: the cycle each trial must complete, and when to stop. */
+    heap: { renewals: number; statusPosts: number; statusSecs: number; resolutionKb: number }
+    /** Time to Ready and outage recovery: sessions, outage length. */
+    timing: { sessions: number; outageMs: number }
+    /** Small requests of the transport benchmark. */
+    transportRequests: number
+}
+
+export const plans: Record<Plan["name"], Plan> = {
+    full: {
+        name: "full",
+        wire: { renewals: 30, statusPosts: 3, oursStatusSecs: 10 },
+        heap: { renewals: 30, statusPosts: 3, statusSecs: 10, resolutionKb: 1 },
+        timing: { sessions: 5, outageMs: 60000 },
+        transportRequests: 100,
+    },
+    quick: {
+        name: "quick",
+        wire: { renewals: 10, statusPosts: 2, oursStatusSecs: 4 },
+        heap: { renewals: 8, statusPosts: 3, statusSecs: 2, resolutionKb: 12 },
+        timing: { sessions: 1, outageMs: 20000 },
+        transportRequests: 100,
+    },
+}
+
+/** The real cadence the hourly figures are scaled to. */
+export const REAL = { renewSecs: 10, statusSecs: 300, renewalsPerHour: 360, statusPostsPerHour: 12 }
+
+/** The heap of DeviceScript's VM (JD_GC_KB), in the simulator as on the ESP32-S3. */
+export const HEAP_KB = 64
