@@ -1,0 +1,96 @@
+// `npm run bench [-- --quick]`: every benchmark in one run against one API
+// server emulator, then bench/out/report.md and bench/out/wire-cost.svg,
+// the report also printed. Exits non-zero only when something broke, never
+// because a figure missed its goal.
+import { execFileSync } from "node:child_process"
+import { mkdirSync, writeFileSync } from "node:fs"
+import { cpus } from "node:os"
+import { join } from "node:path"
+import { ApiServer, startApiServer } from "../tools/apiserver"
+import { REPO } from "../tools/simulator/project"
+import { benchBytecode } from "./bytecode"
+import { wireCostSvg } from "./chart"
+import { perHour } from "./cost"
+import { benchHeap } from "./heap"
+import { Plan, plans } from "./plan"
+import { renderReport, Results } from "./report"
+import { benchTiming } from "./timing"
+import { benchTransport } from "./transport"
+import { benchWireCost } from "./wire-cost"
+
+const OUT = join(REPO, "bench", "out")
+
+function parseArgs(argv: string[]): Plan {
+    const unknown = argv.filter(a => a !== "--quick")
+    if (unknown.length) throw new Error(`unknown argument(s) ${unknown.join(" ")}; usage: npm run bench [-- --quick]`)
+    return argv.includes("--quick") ? plans.quick : plans.full
+}
+
+function commit(): string {
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: REPO, encoding: "utf8" }).trim()
+    try {
+        return git("rev-parse", "--short", "HEAD") + (git("status", "--porcelain", "--untracked-files=no") ? " (with local changes)" : "")
+    } catch {
+        return "unknown"
+    }
+}
+
+async function main() {
+    const plan = parseArgs(process.argv.slice(2))
+    const startedAt = new Date()
+    const steps: Results["steps"] = []
+    const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+        const t0 = Date.now()
+        console.error(`bench: ${name} ...`)
+        const result = await work()
+        steps.push({ name, seconds: (Date.now() - t0) / 1000 })
+        return result
+    }
+
+    // the build comes first: devtools deploys build too, into the same node_modules
+    const bytecode = await step("bytecode (devs build --stats)", () => benchBytecode())
+    const transport = await step("transport benchmark", () => benchTransport(plan.transportRequests))
+    let api: ApiServer | undefined
+    try {
+        api = await startApiServer({ port: 0, quiet: true, gracePeriodSeconds: 40 })
+        const emulator = api
+        const wire = await step("wire cost (seed and kubelet replays, picokubelet)", () => benchWireCost(emulator, plan))
+        const timing = await step("time to Ready and recovery", () => benchTiming(emulator, plan))
+        const heap = await step("heap headroom bisection", () => benchHeap(emulator, plan))
+        const results: Results = {
+            plan,
+            command: plan.name === "quick" ? "npm run bench -- --quick" : "npm run bench",
+            startedAt,
+            commit: commit(),
+            machine: `${cpus().length} CPU(s) ${cpus()[0]?.model.trim() ?? ""}, Node ${process.version}`,
+            emulatorUrl: emulator.url,
+            steps,
+            wire,
+            heap,
+            timing,
+            bytecode,
+            transport,
+        }
+        const report = renderReport(results)
+        mkdirSync(OUT, { recursive: true })
+        writeFileSync(join(OUT, "report.md"), report)
+        const [, seed, kubelet] = wire.clients.map(perHour)
+        const goals = [
+            { label: `goal: ${wire.goalValues.vsSeed}x the seed`, bytes: wire.goalValues.vsSeed * seed.total },
+            { label: `goal: ${wire.goalValues.vsKubelet}x the kubelet`, bytes: wire.goalValues.vsKubelet * kubelet.total },
+        ]
+        writeFileSync(join(OUT, "wire-cost.svg"), wireCostSvg(wire.clients, goals, `${plan.name} run, ${startedAt.toISOString().slice(0, 16)}Z`))
+        console.log(report)
+        console.error(`bench: wrote ${join(OUT, "report.md")} and wire-cost.svg`)
+    } finally {
+        await api?.stop()
+    }
+}
+
+main().then(
+    () => process.exit(0),
+    e => {
+        console.error(`bench: failed: ${e?.stack ?? e}`)
+        process.exit(1)
+    }
+)
