@@ -27,6 +27,7 @@ export interface FirmwareOptions {
 export class Firmware {
     private times: number[] = []
     private starts = 0
+    private outOfMemory = false
     private onDeath!: (why: string) => void
     /** Resolves with a description when the program ran out of memory, panicked or restarted. */
     readonly died = new Promise<string>(resolve => (this.onDeath = resolve))
@@ -59,7 +60,8 @@ export class Firmware {
             onToolLog: line => {
                 fw.launchedAt ||= Date.now()
                 const panic = /PANIC (\d+)/.exec(line)
-                if (panic) fw.onDeath(`PANIC ${panic[1]}${panic[1] === "60004" ? " (OutOfMemory)" : ""}`)
+                // a moment's grace: the program's own lines name where it died
+                if (panic) setTimeout(() => fw.onDeath(`PANIC ${panic[1]}${panic[1] === "60004" ? " (OutOfMemory)" : ""}`), 200)
             },
         })
         return fw
@@ -67,7 +69,10 @@ export class Firmware {
 
     private noteLine(text: string) {
         this.times.push(Date.now())
-        if (/^Exception: OutOfMemory/.test(text)) this.onDeath("OutOfMemory")
+        if (/^Exception: OutOfMemory/.test(text)) this.outOfMemory = true
+        // the stack's first frame follows the exception line: say where the heap ran out
+        const frame = /^\s*at (\S+)/.exec(text)
+        if (frame && this.outOfMemory) this.onDeath(`OutOfMemory in ${frame[1]}`)
         if (/^start: /.test(text) && ++this.starts > 1) this.onDeath("the program restarted")
     }
 
