@@ -11,7 +11,7 @@ import { HEAP_KB, Plan } from "./plan"
 import { ReplayClient } from "./replay-client"
 
 const ENTRY = "test/integration/firmware/ballast.ts"
-export const GOAL_KB = 24
+const GOAL_KB = 24
 /** The status replies of a cycle must be at least this big: a Node as a real cluster returns it. */
 export const NODE_REPLY_BYTES = 5 * 1024
 const PADDING_KEY = "bench.picokubelet.dev/padding"

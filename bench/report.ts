@@ -59,7 +59,8 @@ function summary(r: Results): string[] {
         row([`4. time to Ready from launch (devtools, VM, build, deploy), median of ${n}`, sec(timing.median.readyFromLaunchMs), "", ""]),
         row([
             `4. recovery: emulator back after ${sec(timing.outageMs)} down to the next renewal, median of ${n}`,
-            `${sec(timing.median.recoveryMs)} (outage start to renewal ${sec(timing.median.outageTotalMs)})`,
+            `${sec(timing.median.recoveryMs)} (outage start to renewal ${sec(timing.median.outageTotalMs)}` +
+                (timing.median.readyAgainMs === undefined ? ")" : `; Unknown, then Ready again ${sec(timing.median.readyAgainMs)} after the return)`),
             "",
             "",
         ]),
@@ -171,8 +172,9 @@ function timingSection(r: Results): string[] {
             "program's `start:` log line (and from devtools' first output, after any wait for another simulator session) to the emulator's " +
             "Ready=True transition; \"first connect\" is the transport's `connecting to` line (LED, settings and network address come before it). " +
             `Recovery: some seconds after a renewal (the offset, spread evenly over the ${REAL.renewSecs} s period across sessions) the emulator ` +
-            `refuses connections for ${sec(t.outageMs)}; measured from its return to the next successful renewal, which waits for the next ` +
-            "tick of the renewal period (so up to one period plus jitter).",
+            `refuses connections for ${sec(t.outageMs)}; measured from its return to the next successful renewal. The lease fiber retries on ` +
+            "its period's ticks (so up to one period plus jitter); the status fiber retries its post on its own sample ticks, so Ready can " +
+            "return before the first renewal does.",
         "",
         row(["session", "start: to first connect", "start: to Ready", "launch to Ready", "outage offset", "back to renewal", "outage start to renewal", "went Unknown", "back to Ready again"]),
         row(["---:", "---:", "---:", "---:", "---:", "---:", "---:", "---", "---:"]),
@@ -215,7 +217,7 @@ export function renderReport(r: Results): string {
             `${total.toFixed(0)} s in all. Every figure below was measured in this one run against one API server emulator ` +
             `(tools/apiserver, ${r.emulatorUrl}); the transport benchmark uses its own HTTPS lab server.`,
         "",
-        `Reproduce: \`${r.command}\` (the full run: \`npm run bench\`; the quick one: \`npm run bench -- --quick\`). ` +
+        `Reproduce this run: \`${r.command}\` (the other one: \`${r.plan.name === "quick" ? "npm run bench" : "npm run bench -- --quick"}\`). ` +
             "Figures are printed, never asserted: a missed goal reads MISS and the run still succeeds.",
         "",
     ]

@@ -36,10 +36,18 @@ export interface TimingSample {
 export interface Timing {
     samples: TimingSample[]
     outageMs: number
-    median: { readyFromStartMs: number; readyFromLaunchMs: number; connectingFromStartMs: number; recoveryMs: number; outageTotalMs: number }
+    median: {
+        readyFromStartMs: number
+        readyFromLaunchMs: number
+        connectingFromStartMs: number
+        recoveryMs: number
+        outageTotalMs: number
+        /** Over the sessions whose node went Unknown; undefined if none did. */
+        readyAgainMs?: number
+    }
 }
 
-export function median(xs: number[]): number {
+function median(xs: number[]): number {
     const s = [...xs].sort((a, b) => a - b)
     const n = s.length
     return n % 2 ? s[(n - 1) >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2
@@ -96,6 +104,7 @@ export async function benchTiming(api: ApiServer, plan: Plan): Promise<Timing> {
         console.error(`bench: timing session ${i}: Ready ${s.readyFromStartMs} ms after start:, renewed ${s.recoveryMs} ms after the outage`)
     }
     const m = (f: (s: TimingSample) => number) => median(samples.map(f))
+    const unknown = samples.filter(s => s.wentUnknown)
     return {
         samples,
         outageMs: plan.timing.outageMs,
@@ -105,6 +114,7 @@ export async function benchTiming(api: ApiServer, plan: Plan): Promise<Timing> {
             connectingFromStartMs: m(s => s.connectingFromStartMs),
             recoveryMs: m(s => s.recoveryMs),
             outageTotalMs: m(s => s.outageTotalMs),
+            readyAgainMs: unknown.length ? median(unknown.map(s => s.readyAgainMs!)) : undefined,
         },
     }
 }
