@@ -1,6 +1,7 @@
 import * as ds from "@devicescript/core"
 import "@devicescript/runtime"
-import { startLed } from "@devicescript/drivers"
+// the LED server module alone: the package index sets up every driver (~1 KB of heap)
+import { startLed } from "@devicescript/drivers/src/ledserver"
 import { pins } from "@dsboard/waveshare_esp32_s3_eth"
 import { frame, Pattern, PATTERN_NAMES } from "./patterns"
 import { LedStatus } from "./status"

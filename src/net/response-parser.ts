@@ -12,6 +12,7 @@ import { Headers } from "./headers"
 export type BodyMode = "buffer" | "discard" | "prefix"
 
 export const MAX_HEAD_BYTES = 4096
+const HEAD_START_BYTES = 512
 export const DEFAULT_MAX_BODY = 8192
 const MAX_LINE = 1024
 
@@ -304,10 +305,10 @@ export class ResponseParser {
     }
 
     private pushHead(buf: Buffer, pos: number, end: number): number {
-        if (!this.head) this.head = Buffer.alloc(this.maxHead)
         const before = this.headLen
         let n = end - pos
         if (n > this.maxHead - before) n = this.maxHead - before
+        this.growHead(before + n)
         this.head.blitAt(before, buf, pos, n)
         this.headLen = before + n
         const h = this.head
@@ -334,6 +335,22 @@ export class ResponseParser {
         this.scanFrom = 0
         this.parseHead(text)
         return pos + used
+    }
+
+    /**
+     * The header buffer grows on demand up to maxHead: a kube-apiserver head
+     * is ~350 B, and a fixed 4 KB per reply was the largest allocation of a
+     * request in the 64 KB heap.
+     */
+    private growHead(need: number) {
+        const have = this.head ? this.head.length : 0
+        if (need <= have) return
+        let size = have ? have : HEAD_START_BYTES
+        while (size < need) size *= 2
+        if (size > this.maxHead) size = this.maxHead
+        const grown = Buffer.alloc(size)
+        if (this.head) grown.blitAt(0, this.head, 0, this.headLen)
+        this.head = grown
     }
 
     private parseHead(text: string) {

@@ -1,6 +1,8 @@
 // The Wire on DeviceScript's one socket (@devicescript/net connect()).
 import * as ds from "@devicescript/core"
-import { connect, Socket } from "@devicescript/net"
+// the sockets module alone: the package index also brings fetch, MQTT and
+// encrypted fetch, whose classes cost heap at start-up (~3 KB measured)
+import { connect, Socket } from "@devicescript/net/src/sockets"
 import { Dialer, Wire } from "./wire"
 
 /** Socket.send's message when the native write queue is full (nothing was written). */

@@ -197,14 +197,15 @@ describe("client: one keep-alive connection", () => {
         body.fillAt(0, 4500, 122)
         await c.fetch("/post", { method: "POST", body, headers: { "Content-Type": "text/plain" } })
         const w = server.wires[0].writes
-        expectEqual(w.length, 3)
+        // the head on its own (a large body is not copied next to it), then 2048 + 2048 + 404
+        expectEqual(w.length, 4)
         w.forEach(n => expect(n <= MAX_WRITE).toBe(true))
         const got = server.requests[0].body
         expectEqual(got.length, 4500)
         expect(got.charCodeAt(0) === 122 && got.charCodeAt(4499) === 122).toBe(true)
         // a small request goes out in one write
         await c.fetch("/small", { method: "PATCH", body: "{}" })
-        expectEqual(w.length, 4)
+        expectEqual(w.length, 5)
     })
 })
 
