@@ -58,7 +58,7 @@ describe("platform service and LED in the simulator", () => {
         )
         assert.match(await s.waitForLog(/^probe: bound after/, 1), /bound after \d+ ms/)
 
-        // the LED: the probe restarts the self-test once its pixel is bound
+        // the LED: the fiber starts the self-test once its pixel is bound
         await s.waitForLog("probe: self-test", 10000)
         await s.waitForLog("led: Healthy", 5000, s.logs.length)
         const samples = s.ledSamples
@@ -102,7 +102,6 @@ describe("platform service and LED in the simulator", () => {
         // (its payload is mis-decoded by DeviceScript: see the probe)
         await s.waitForLog("probe: event got_address", 3000, from)
         await s.waitForLog(new RegExp(`^probe: transport=3 link=1 ip=${IP.replace(/\./g, "\\.")} `), 3000, from)
-        // the LED fiber does not log "led: Healthy" after an activity flash
         await s.waitForLed(rgb => hue(rgb) === "green", 3000)
         await new Promise(r => setTimeout(r, 300))
         s.stopLedRecording(recording)

@@ -1,6 +1,5 @@
 import * as ds from "@devicescript/core"
 import { startLedFiber } from "../../../src/led/fiber"
-import { SELF_TEST_MS } from "../../../src/led/patterns"
 import { Phase, LedStatus } from "../../../src/led/status"
 
 // Test firmware for test/integration/sim-platform.test.ts: reads every
@@ -10,16 +9,10 @@ import { Phase, LedStatus } from "../../../src/led/status"
 // LED fiber from the link state: self-test at boot, Healthy while the link is
 // up, Disconnected while it is down.
 //
-// The LED's first write waits until the program's own Led role binds to the
-// Led server startLed hosts (about a second in the simulator), and the LED
-// fiber's frames run on its own clock: a self-test started at boot is over
-// before its first frame reaches the bus. The probe therefore starts with the
-// self-test already done (Booting shows), and restarts it after HOLD_MS, when
-// the pixel is bound, so the test can see all of red, green, blue, off.
-// (DeviceScript has no `super.method()`, so LedStatus cannot be subclassed to
-// do this; the probe resets its boot time instead.)
+// The LED fiber starts its self-test only once the pixel is bound (the first
+// write waits for the program's Led role, about a second in the simulator),
+// so the test sees all of red, green, blue, off.
 
-const HOLD_MS = 2000
 const POLL_MS = 250
 const HEX = "0123456789abcdef"
 
@@ -34,12 +27,9 @@ function dotted(b: Buffer): string {
     return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`
 }
 
-const status = new LedStatus(ds.millis() - SELF_TEST_MS)
-setTimeout(() => {
-    ;(status as any).bootMs = ds.millis()
-    console.log("probe: self-test")
-}, HOLD_MS)
+const status = new LedStatus(ds.millis())
 await startLedFiber(status)
+console.log("probe: self-test")
 
 const platform = new ds.PicokubeletPlatform()
 const started = ds.millis()
