@@ -1,5 +1,6 @@
 import * as ds from "@devicescript/core"
 import { ApiStatusError } from "../k8s/api"
+import { HeapGuard } from "../kubelet/heapguard"
 import { Kubelet } from "../kubelet/kubelet"
 import { createLease, postStatus, registerNode } from "../kubelet/steps"
 
@@ -10,11 +11,13 @@ import { createLease, postStatus, registerNode } from "../kubelet/steps"
 export async function runStatusReconciler(k: Kubelet) {
     const sampleMs = k.config.renewSeconds * 1000
     const reportMs = k.config.statusSeconds * 1000
+    const heap = new HeapGuard()
     let lastPostMs = ds.millis()
     let due = ""
     while (true) {
         await sleepUnlessDue(k, sampleMs)
         try {
+            await heap.check(k)
             if (k.refreshConditions()) due = "condition flipped"
             else if (k.statusDue) due = k.statusDue
             else if (!due && ds.millis() - lastPostMs >= reportMs) due = "report period"

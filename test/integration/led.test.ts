@@ -101,4 +101,19 @@ describe("the status LED in the simulator", () => {
         assert.ok(!sim.logs.some(l => /PANIC|Unhandled exception/.test(l)))
         assert.equal(sim.logs.filter(l => /^start: /.test(l)).length, 1)
     })
+
+    test("heap exhausted: Panic blink, a restart on our terms, then Ready again", async () => {
+        const mark = sim.logs.length
+        sim.platform!.setGcFree(500)
+        await sim.waitForLog(/^kubelet: heap exhausted \(500 bytes free/, 4 * RENEW_S * 1000, mark)
+        await sim.waitForLog("led: Panic", 2000, mark)
+        // fast red blink: lit and dark frames alternate
+        await sim.waitForLed(rgb => colour(rgb) === "red", 1000)
+        await sim.waitForLed(rgb => colour(rgb) === "off", 1000)
+        await sim.waitForLog(/^start: /, 10000, mark)
+        sim.platform!.setGcFree(40000)
+        await sim.waitForLog(/^kubelet: node esp-sim-led existed/, 30000, mark)
+        await eventually("Ready", 10000, () => (ready(api) === "True" ? true : undefined))
+        assert.ok(!sim.logs.slice(mark).some(l => /OutOfMemory|PANIC/.test(l)))
+    })
 })
