@@ -8,6 +8,7 @@ import { startApiServer, ApiServer } from "./apiserver"
 import { nodesWide } from "./apiserver/printers"
 import { Simulator } from "./simulator"
 import { readEnvFile, REPO, Settings } from "./simulator/project"
+import { isTokenPartKey, settingsToken } from "../src/settings/settings"
 
 const LOCAL_HOSTS = ["", "localhost", "127.0.0.1"]
 const TTY = process.stdout.isTTY
@@ -24,7 +25,7 @@ interface Target {
 async function emulatorTarget(user: Settings): Promise<Target> {
     const api: ApiServer = await startApiServer({ port: 0, quiet: true })
     const settings: Settings = { ...user, K3S_HOST: "localhost", K3S_PORT: api.port, K3S_TLS: true, K3S_TOKEN: api.tokens.bootstrap }
-    for (const key of Object.keys(settings)) if (/^K3S_TOKEN_\d+$/.test(key)) delete settings[key]
+    for (const key of Object.keys(settings)) if (isTokenPartKey(key)) delete settings[key]
     return {
         settings,
         vmEnv: { NODE_EXTRA_CA_CERTS: api.caFile! },
@@ -37,14 +38,7 @@ async function emulatorTarget(user: Settings): Promise<Target> {
 /** Reads the node back from the cluster with the device's own token. */
 function clusterTarget(user: Settings): Target {
     const caFile = user.K3S_CA_FILE ? String(user.K3S_CA_FILE) : ""
-    const token =
-        user.K3S_TOKEN !== undefined
-            ? String(user.K3S_TOKEN)
-            : Object.keys(user)
-                  .filter(k => /^K3S_TOKEN_\d+$/.test(k))
-                  .sort((a, b) => +a.slice(10) - +b.slice(10))
-                  .map(k => String(user[k]))
-                  .join("")
+    const token = settingsToken(user)
     const ca = caFile ? readFileSync(caFile) : undefined
     const nodeRow = () =>
         new Promise<string>(resolve => {

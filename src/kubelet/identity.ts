@@ -1,6 +1,6 @@
 import * as ds from "@devicescript/core"
 import { currentControl } from "@devicescript/runtime"
-import { Config } from "../config"
+import { Config } from "../settings/settings"
 import { NodeIdentity } from "../k8s/models"
 
 // Identity fields of nodeInfo. machineID is 32 hex digits on Linux; the

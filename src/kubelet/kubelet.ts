@@ -1,5 +1,5 @@
 import * as ds from "@devicescript/core"
-import { Config } from "../config"
+import { Config } from "../settings/settings"
 import { KubeApi } from "../k8s/api"
 import { ConditionTracker, deriveConditions, NodeSample } from "../k8s/conditions"
 import { NodeIdentity } from "../k8s/models"

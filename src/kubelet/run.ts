@@ -1,5 +1,6 @@
 import * as ds from "@devicescript/core"
-import { awaitValidConfig, describeConfig } from "../config"
+import { awaitValidConfig } from "../settings/read"
+import { describeConfig } from "../settings/settings"
 import { FetchFn, KubeApi } from "../k8s/api"
 import { startLedFiber } from "../led/fiber"
 import { SELF_TEST_MS } from "../led/patterns"

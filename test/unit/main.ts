@@ -1,6 +1,6 @@
 // Entry point of the VM unit tests: every suite registers itself on import.
 import "./time.test"
-import "./config.test"
+import "./settings.test"
 import "./k8s/models.test"
 import "./k8s/conditions.test"
 import "./led/patterns.test"

@@ -1,11 +1,6 @@
 import { describe, expect, test } from "./harness"
-import {
-    describeConfig,
-    isDnsSubdomain,
-    isIPv4,
-    parseConfig,
-    tokenKind,
-} from "../../src/config"
+import { describeConfig, parseConfig } from "../../src/settings/settings"
+import { isDnsSubdomain, isIPv4, tokenKind } from "../../src/settings/syntax"
 import { expectContains, expectEqual, expectNotContains } from "./matchers"
 
 const BOOTSTRAP = "abcdef.0123456789abcdef"
