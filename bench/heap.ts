@@ -5,7 +5,7 @@
 // sends bodies over 2048 B chunked, as Go's net/http does, so these are.
 import type { ApiServer } from "../tools/apiserver"
 import { MERGE_PATCH } from "../src/k8s/api"
-import { nodePath } from "../src/k8s/models"
+import { nodePath } from "../src/k8s/paths"
 import { Firmware, FirmwareFailure } from "./firmware"
 import { HEAP_KB, Plan } from "./plan"
 import { ReplayClient } from "./replay-client"

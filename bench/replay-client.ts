@@ -6,8 +6,9 @@ import { readFileSync } from "node:fs"
 import { Agent, request } from "node:https"
 import type { ApiServer } from "../tools/apiserver"
 import { ConditionTracker, deriveConditions } from "../src/k8s/conditions"
-import { NodeIdentity, NODES_PATH, registrationBody } from "../src/k8s/models"
-import { HEAP_KB } from "./plan"
+import { NodeIdentity, registrationBody } from "../src/k8s/bodies"
+import { NODES_PATH } from "../src/k8s/paths"
+import { settingDefault } from "../src/settings/settings"
 
 export interface ReplayOptions {
     token: string
@@ -67,8 +68,8 @@ export function healthyConditions(nowMs: number): any[] {
     tracker.update(
         deriveConditions({
             heapFree: 40000,
-            heapSize: HEAP_KB * 1024,
-            memLowBytes: 20480,
+            heapSimulated: false,
+            memLowBytes: settingDefault("MEM_LOW_BYTES"),
             uptimeMs: 60000,
             renewals: 0,
             reconnects: 0,

@@ -5,7 +5,8 @@
 // $setElementOrder plus lastHeartbeatTime of the four standard conditions.
 import type { ApiServer, LogEntry } from "../tools/apiserver"
 import { STRATEGIC_MERGE_PATCH } from "../src/k8s/api"
-import { leaseBody, leasePath, LEASES_PATH, nodePath } from "../src/k8s/models"
+import { leaseBody } from "../src/k8s/bodies"
+import { leasePath, LEASES_PATH, nodePath } from "../src/k8s/paths"
 import { formatMicroTime, formatTime } from "../src/time/rfc3339"
 import { ClientCost, windowStream } from "./cost"
 import { Plan, REAL } from "./plan"

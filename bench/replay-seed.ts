@@ -5,7 +5,8 @@
 // node resource (the seed's reconcilers::status).
 import type { ApiServer, LogEntry } from "../tools/apiserver"
 import { MERGE_PATCH, STRATEGIC_MERGE_PATCH } from "../src/k8s/api"
-import { heartbeatBody, leaseBody, leasePath, LEASES_PATH, nodePath } from "../src/k8s/models"
+import { heartbeatBody, leaseBody } from "../src/k8s/bodies"
+import { leasePath, LEASES_PATH, nodePath } from "../src/k8s/paths"
 import { formatMicroTime } from "../src/time/rfc3339"
 import { ClientCost, windowStream } from "./cost"
 import { Plan, REAL } from "./plan"

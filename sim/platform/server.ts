@@ -1,6 +1,7 @@
 import { JDBus, JDRegisterServer, JDServerServiceProvider, JDServiceServer, jdpack } from "jacdac-ts"
 import { formatIpv4, formatMac, parseIpv4, parseMac } from "./address"
 import { loadPlatformSpec } from "./spec"
+import { HEAP_BYTES } from "../../src/platform/snapshot"
 
 // The simulator's side of services/picokubeletplatform.md: what the native
 // overlay serves on the ESP32-S3, served from Node over the devtools bus as a
@@ -43,8 +44,6 @@ export enum PlatformEvent {
     LostAddress = 0x02,
 }
 
-/** DeviceScript's GC heap, 64 KB in the simulator as on the board. */
-export const GC_HEAP_BYTES = 64 * 1024
 
 export interface PlatformOptions {
     /** Dotted IPv4 address; default "127.0.0.1" (the simulator's sockets are the host's). */
@@ -101,7 +100,7 @@ export class PlatformServer extends JDServiceServer {
             parseIpv4(o.link ? this.ip : "0.0.0.0"),
         ])
         this.mac = this.addRegister<[Uint8Array]>(PlatformReg.Mac, [parseMac(o.mac)])
-        this.gcFree = this.addRegister<[number]>(PlatformReg.GcFree, [checkBytes(o.gcFree, GC_HEAP_BYTES)])
+        this.gcFree = this.addRegister<[number]>(PlatformReg.GcFree, [checkBytes(o.gcFree, HEAP_BYTES)])
         this.gcMinFree = this.addRegister<[number]>(PlatformReg.GcMinFree, [o.gcFree])
         this.heapFree = this.addRegister<[number]>(PlatformReg.HeapFree, [checkBytes(o.heapFree)])
         this.heapMinFree = this.addRegister<[number]>(PlatformReg.HeapMinFree, [
@@ -151,7 +150,7 @@ export class PlatformServer extends JDServiceServer {
 
     /** Free GC heap bytes now; gc_min_free follows the lowest value set. */
     setGcFree(bytes: number) {
-        checkBytes(bytes, GC_HEAP_BYTES)
+        checkBytes(bytes, HEAP_BYTES)
         this.gcFree.setValues([bytes])
         if (bytes < this.gcMinFree.values()[0]) this.gcMinFree.setValues([bytes])
     }

@@ -1,9 +1,11 @@
-import { findJsonString } from "./models"
-
 // The Kubernetes side of a request: content types, the reply's status and
 // Status reason for log lines, the Date header for the clock. Replies are
 // read in prefix mode: enough for metadata.uid or a Status reason, while the
 // rest of a 5 KB Node streams past without touching the heap.
+//
+// One contract for every call: a 2xx reply is returned, anything else is
+// thrown as an ApiStatusError, so retry loops treat a refusal like a network
+// error and a caller that expects a status (404, 409) catches it by number.
 
 export const JSON_TYPE = "application/json"
 export const MERGE_PATCH = "application/merge-patch+json"
@@ -29,11 +31,11 @@ export interface KubeReply {
     /** The Date header, "" when absent. */
     date: string
     /** The first REPLY_PREFIX_BYTES of the body. */
-    head: string
+    bodyPrefix: string
 }
 
 export class KubeApi {
-    /** ds.millis() of the latest reply of any status: the server was reachable. */
+    /** Monotonic ms of the latest reply of any status: the server was reachable. */
     lastContactMs = -1
 
     constructor(
@@ -43,7 +45,8 @@ export class KubeApi {
         readonly dropConnection: () => Promise<void>
     ) {}
 
-    async call(method: string, path: string, body?: string, contentType?: string): Promise<KubeReply> {
+    /** The reply when its status is 2xx; throws ApiStatusError otherwise, and whatever the transport throws. */
+    async call(what: string, method: string, path: string, body?: string, contentType?: string): Promise<KubeReply> {
         const headers: any = {}
         if (body !== undefined) headers["Content-Type"] = contentType || JSON_TYPE
         const res = await this.fetchFn(path, {
@@ -54,26 +57,37 @@ export class KubeApi {
             prefixBytes: REPLY_PREFIX_BYTES,
         })
         this.lastContactMs = this.monotonic()
-        const head = await res.text()
-        return { status: res.status, date: res.headers.get("date") || "", head: head || "" }
+        const text = await res.text()
+        const reply: KubeReply = { status: res.status, date: res.headers.get("date") || "", bodyPrefix: text || "" }
+        if (reply.status < 200 || reply.status >= 300) throw new ApiStatusError(what, reply)
+        return reply
     }
 }
 
-export function isSuccess(r: KubeReply): boolean {
-    return r.status >= 200 && r.status < 300
+/**
+ * Finds a string field in the first bytes of a JSON reply without parsing
+ * it, e.g. metadata.uid (the first "uid" in a Node object is its own).
+ */
+export function findJsonString(json: string, key: string): string {
+    const marker = `"${key}":"`
+    const at = json.indexOf(marker)
+    if (at < 0) return undefined
+    const start = at + marker.length
+    const end = json.indexOf('"', start)
+    return end < 0 ? undefined : json.slice(start, end)
 }
 
 /** "409 AlreadyExists: nodes \"x\" already exists" for log lines. */
 export function describeReply(r: KubeReply): string {
-    const reason = findJsonString(r.head, "reason")
-    const message = findJsonString(r.head, "message")
+    const reason = findJsonString(r.bodyPrefix, "reason")
+    const message = findJsonString(r.bodyPrefix, "message")
     let s = "" + r.status
     if (reason) s += " " + reason
     if (message) s += ": " + message
     return s
 }
 
-/** An HTTP status as a thrown error, so retry loops treat it like a network error. */
+/** A non-2xx reply as a thrown error. */
 export class ApiStatusError extends Error {
     constructor(
         readonly what: string,
@@ -82,4 +96,14 @@ export class ApiStatusError extends Error {
         super(`${what}: ${describeReply(reply)}`)
         this.name = "ApiStatusError"
     }
+}
+
+/** The HTTP status of a refused call, 0 for any other error. */
+export function replyStatus(e: any): number {
+    return e instanceof ApiStatusError ? (e as ApiStatusError).reply.status : 0
+}
+
+/** What went wrong, for log lines: the reply for a refusal, else the error's message. */
+export function describeFailure(e: any): string {
+    return e instanceof ApiStatusError ? describeReply((e as ApiStatusError).reply) : "" + e.message
 }

@@ -1,12 +1,16 @@
+import { HEAP_BYTES } from "../platform/snapshot"
 import { formatTime } from "../time/rfc3339"
 
-// Node conditions as the kubelet reports them. lastHeartbeatTime moves on
+// Node conditions as the kubelet reports them: one row per type, in the order
+// they are posted. Each row says when the condition is True (README's table
+// is this column), its reasons and its message. lastHeartbeatTime moves on
 // every post; lastTransitionTime only when `status` flips: conflating the two
 // makes a node look flappy in every monitoring tool.
 
 export type ConditionStatus = "True" | "False" | "Unknown"
 
 export interface ConditionValue {
+    type: string
     status: ConditionStatus
     reason: string
     message: string
@@ -16,8 +20,8 @@ export interface ConditionValue {
 export interface NodeSample {
     /** Free bytes of the DeviceScript heap; -1 while no platform service reported it. */
     heapFree: number
-    /** Size of the DeviceScript heap. */
-    heapSize: number
+    /** The heap figure is set by the simulated platform, not measured. */
+    heapSimulated: boolean
     /** MemoryPressure threshold (MEM_LOW_BYTES). */
     memLowBytes: number
     uptimeMs: number
@@ -33,18 +37,6 @@ export interface NodeSample {
     maxAbsSkewMs: number
 }
 
-export const CONDITION_TYPES = [
-    "Ready",
-    "MemoryPressure",
-    "DiskPressure",
-    "PIDPressure",
-    "Vibes",
-    "Caffeinated",
-    "Existential",
-    "Peckish",
-    "Haunted",
-]
-
 /** Vibes are good while at least half the heap is free. */
 export const GOOD_VIBES_FREE_PERCENT = 50
 /** Caffeinated for the first hour of uptime, then the coffee wears off. */
@@ -56,44 +48,117 @@ export const PECKISH_MS = 15 * 60 * 1000
 /** A clock that jumped more than this when re-anchored is haunted. */
 export const HAUNTED_SKEW_MS = 5000
 
-function c(status: ConditionStatus, reason: string, message: string): ConditionValue {
-    return { status, reason, message }
+export interface ConditionRow {
+    type: string
+    /** When the condition is True, in README's words. */
+    when: string
+    /** The reason when True, then when False; one reason for a status that never changes. */
+    reasons: string[]
+    /** Whether it holds for the sample; undefined when the sample cannot tell (Unknown). */
+    holds(s: NodeSample): boolean
+    message(s: NodeSample, holds: boolean): string
 }
 
-/** Derives every condition from one sample; pure, so each rule is testable. */
+function heapFigure(s: NodeSample): string {
+    return `${s.heapFree} bytes of heap free${s.heapSimulated ? " (simulated)" : ""}`
+}
+
+function freePercent(s: NodeSample): number {
+    return Math.floor((s.heapFree * 100) / HEAP_BYTES)
+}
+
+function heapKnown(s: NodeSample, holds: boolean): boolean {
+    return s.heapFree >= 0 ? holds : undefined
+}
+
+export const CONDITIONS: ConditionRow[] = [
+    {
+        type: "Ready",
+        when: "the kubelet is posting",
+        reasons: ["KubeletReady"],
+        holds: () => true,
+        message: () => "picokubelet is posting ready status",
+    },
+    {
+        type: "MemoryPressure",
+        when: "free DeviceScript heap < `MEM_LOW_BYTES` (Unknown until the platform service reports)",
+        reasons: ["KubeletHasInsufficientMemory", "KubeletHasSufficientMemory"],
+        holds: s => heapKnown(s, s.heapFree < s.memLowBytes),
+        message: (s, holds) => (holds ? `${heapFigure(s)}, below ${s.memLowBytes}` : heapFigure(s)),
+    },
+    {
+        type: "DiskPressure",
+        when: 'never: "there is no disk"',
+        reasons: ["KubeletHasNoDiskPressure"],
+        holds: () => false,
+        message: () => "there is no disk",
+    },
+    {
+        type: "PIDPressure",
+        when: 'never: "PIDs are also lies"',
+        reasons: ["KubeletHasSufficientPID"],
+        holds: () => false,
+        message: () => "PIDs are also lies",
+    },
+    {
+        type: "Vibes",
+        when: "at least 50 % of the heap is free",
+        reasons: ["GoodVibes", "BadVibes"],
+        holds: s => heapKnown(s, freePercent(s) >= GOOD_VIBES_FREE_PERCENT),
+        message: (s, holds) =>
+            `${holds ? "" : "only "}${freePercent(s)}% of the heap is free${s.heapSimulated ? " (simulated)" : ""}`,
+    },
+    {
+        type: "Caffeinated",
+        when: "up for less than an hour",
+        reasons: ["FreshlyBooted", "CaffeineWoreOff"],
+        holds: s => s.uptimeMs < CAFFEINE_MS,
+        message: (s, holds) => (holds ? "up for less than an hour" : `up for ${Math.floor(s.uptimeMs / 3600000)} h`),
+    },
+    {
+        type: "Existential",
+        when: "8640 lease renewals or more (a day at 10 s)",
+        reasons: ["WhyAmIRenewing", "KnowsItsPurpose"],
+        holds: s => s.renewals >= EXISTENTIAL_RENEWALS,
+        message: (s, holds) => `renewed its lease ${s.renewals} times${holds ? " and runs nothing" : ""}`,
+    },
+    {
+        type: "Peckish",
+        when: "the connection was re-opened in the last 15 minutes",
+        reasons: ["AteAHandshake", "NotHungry"],
+        holds: s => s.lastReconnectMs >= 0 && s.uptimeMs - s.lastReconnectMs < PECKISH_MS,
+        message: (s, holds) =>
+            holds
+                ? `reconnected ${s.reconnects} time(s); the last was ${Math.floor((s.uptimeMs - s.lastReconnectMs) / 1000)} s ago`
+                : `reconnected ${s.reconnects} time(s), none in the last 15 min`,
+    },
+    {
+        type: "Haunted",
+        when: "the transport changed (Ethernet/Wi-Fi) or the clock jumped > 5 s at a re-anchor",
+        reasons: ["SomethingMoved", "NothingMoved"],
+        holds: s => s.transportChanges > 0 || s.maxAbsSkewMs > HAUNTED_SKEW_MS,
+        message: (s, holds) =>
+            `${holds ? `transport changed ${s.transportChanges} time(s)` : "transport steady"}; clock skew up to ${
+                Math.round(s.maxAbsSkewMs / 100) / 10
+            } s`,
+    },
+]
+
+/** Derives every condition from one sample, in table order; pure, so each rule is testable. */
 export function deriveConditions(s: NodeSample): ConditionValue[] {
-    const heapKnown = s.heapFree >= 0
-    const freePct = Math.floor((s.heapFree * 100) / s.heapSize)
-    const noFigures = c("Unknown", "NoHeapFigures", "the platform service has not reported the heap yet")
-    const recentlyReconnected = s.lastReconnectMs >= 0 && s.uptimeMs - s.lastReconnectMs < PECKISH_MS
-    const skewS = Math.round(s.maxAbsSkewMs / 100) / 10
-    return [
-        c("True", "KubeletReady", "picokubelet is posting ready status"),
-        !heapKnown
-            ? noFigures
-            : s.heapFree < s.memLowBytes
-            ? c("True", "KubeletHasInsufficientMemory", `${s.heapFree} bytes of heap free, below ${s.memLowBytes}`)
-            : c("False", "KubeletHasSufficientMemory", `${s.heapFree} bytes of heap free`),
-        c("False", "KubeletHasNoDiskPressure", "there is no disk"),
-        c("False", "KubeletHasSufficientPID", "PIDs are also lies"),
-        !heapKnown
-            ? noFigures
-            : freePct >= GOOD_VIBES_FREE_PERCENT
-            ? c("True", "GoodVibes", `${freePct}% of the heap is free`)
-            : c("False", "BadVibes", `only ${freePct}% of the heap is free`),
-        s.uptimeMs < CAFFEINE_MS
-            ? c("True", "FreshlyBooted", "up for less than an hour")
-            : c("False", "CaffeineWoreOff", `up for ${Math.floor(s.uptimeMs / 3600000)} h`),
-        s.renewals >= EXISTENTIAL_RENEWALS
-            ? c("True", "WhyAmIRenewing", `renewed its lease ${s.renewals} times and runs nothing`)
-            : c("False", "KnowsItsPurpose", `renewed its lease ${s.renewals} times`),
-        recentlyReconnected
-            ? c("True", "AteAHandshake", `reconnected ${s.reconnects} time(s); the last was ${Math.floor((s.uptimeMs - s.lastReconnectMs) / 1000)} s ago`)
-            : c("False", "NotHungry", `reconnected ${s.reconnects} time(s), none in the last 15 min`),
-        s.transportChanges > 0 || s.maxAbsSkewMs > HAUNTED_SKEW_MS
-            ? c("True", "SomethingMoved", `transport changed ${s.transportChanges} time(s); clock skew up to ${skewS} s`)
-            : c("False", "NothingMoved", `transport steady; clock skew up to ${skewS} s`),
-    ]
+    return CONDITIONS.map(row => {
+        const holds = row.holds(s)
+        const value: ConditionValue =
+            holds === undefined
+                ? { type: row.type, status: "Unknown", reason: "NoHeapFigures", message: "the platform service has not reported the heap yet" }
+                : {
+                      type: row.type,
+                      status: holds ? "True" : "False",
+                      reason: holds || row.reasons.length === 1 ? row.reasons[0] : row.reasons[1],
+                      message: row.message(s, holds),
+                  }
+        return value
+    })
 }
 
 interface Tracked {
@@ -101,19 +166,20 @@ interface Tracked {
     lastTransitionMs: number
 }
 
+function find(tracked: Tracked[], type: string): Tracked {
+    return tracked.find(t => t.value.type === type)
+}
+
 /** Remembers each condition's status and when it last flipped. */
 export class ConditionTracker {
     private tracked: Tracked[] = []
 
-    /**
-     * Takes a fresh set of values (in CONDITION_TYPES order). Returns true
-     * when any status flipped (or on the first call): a post is due at once.
-     */
+    /** Takes a fresh set of values. Returns true when any status flipped (or on the first call): a post is due at once. */
     update(values: ConditionValue[], nowMs: number): boolean {
         const previous = this.tracked
         let flipped = previous.length === 0
-        this.tracked = values.map((value, i) => {
-            const old = previous[i]
+        this.tracked = values.map(value => {
+            const old = find(previous, value.type)
             if (old && old.value.status === value.status) return { value, lastTransitionMs: old.lastTransitionMs }
             flipped = true
             return { value, lastTransitionMs: nowMs }
@@ -122,15 +188,20 @@ export class ConditionTracker {
     }
 
     status(type: string): ConditionStatus {
-        const t = this.tracked[CONDITION_TYPES.indexOf(type)]
+        const t = find(this.tracked, type)
         return t ? t.value.status : undefined
+    }
+
+    /** "Ready=True MemoryPressure=False ..." for log lines. */
+    describe(): string {
+        return this.tracked.map(t => `${t.value.type}=${t.value.status}`).join(" ")
     }
 
     /** The conditions as the API wants them, with heartbeat `nowMs`. */
     toJson(nowMs: number): any[] {
         const heartbeat = formatTime(nowMs)
-        return this.tracked.map((t, i) => ({
-            type: CONDITION_TYPES[i],
+        return this.tracked.map(t => ({
+            type: t.value.type,
             status: t.value.status,
             lastHeartbeatTime: heartbeat,
             lastTransitionTime: formatTime(t.lastTransitionMs),

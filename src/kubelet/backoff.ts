@@ -6,10 +6,11 @@ export class Backoff {
     private attempt = 0
 
     constructor(
-        private readonly initialMs = 100,
-        private readonly capMs = 7000,
-        private readonly jitter = 0.2,
-        private readonly random: () => number = Math.random
+        private readonly initialMs: number,
+        private readonly capMs: number,
+        private readonly jitter: number,
+        /** Uniform in [0, 1). */
+        private readonly random: () => number
     ) {}
 
     /** Delay before the next retry; each call doubles the base. */
@@ -27,4 +28,9 @@ export class Backoff {
     attempts(): number {
         return this.attempt
     }
+}
+
+/** The upstream kubelet's retry schedule: 100 ms doubling to 7 s, 20 % jitter. */
+export function retryBackoff(random: () => number): Backoff {
+    return new Backoff(100, 7000, 0.2, random)
 }

@@ -1,7 +1,6 @@
-import { Phase } from "../led/status"
+import { Stage } from "../led/status"
 import { Kubelet } from "./kubelet"
 import { retryForever } from "./retry"
-import { anchorClock, createLease, postStatus, registerNode } from "./steps"
 
 /**
  * Anchor the clock, register the Node, create the Lease, push an initial
@@ -9,19 +8,16 @@ import { anchorClock, createLease, postStatus, registerNode } from "./steps"
  * throughout; Healthy waits for the first lease renewal.
  */
 export async function bootstrap(k: Kubelet) {
-    k.led.phase = Phase.Connecting
+    k.led.stage = Stage.Connecting
     const unreachable = () => k.updateReachability()
-    await retryForever("anchoring the clock", async () => await anchorClock(k), unreachable)
-    await retryForever("registering the node", async () => await registerNode(k), unreachable)
-    await retryForever("creating the lease", async () => await createLease(k), unreachable)
-    await retryForever(
-        "posting the initial status",
-        async () => {
-            k.refreshConditions()
-            await postStatus(k, "initial")
-        },
-        unreachable
-    )
+    const retry = async (what: string, step: () => Promise<void>) => await retryForever(what, step, k.timer, k.random, unreachable)
+    await retry("anchoring the clock", async () => await k.anchorClock())
+    await retry("registering the node", async () => await k.registerNode())
+    await retry("creating the lease", async () => await k.createLease())
+    await retry("posting the initial status", async () => {
+        k.refreshConditions()
+        await k.postStatus("initial")
+    })
     k.updateReachability()
-    k.led.phase = Phase.Running
+    k.led.stage = Stage.Running
 }

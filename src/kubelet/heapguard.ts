@@ -18,12 +18,13 @@ export class HeapGuard {
 
     /** Call once per sample; does not return when it restarts the program. */
     async check(k: Kubelet) {
-        const free = k.netif.snapshot.known ? k.netif.snapshot.gcFree : -1
+        const p = k.platform.snapshot()
+        const free = p.known ? p.heapFree : -1
         this.low = free >= 0 && free < EXHAUSTED_BYTES ? this.low + 1 : 0
         if (this.low < LOW_SAMPLES) return
         console.error(`kubelet: heap exhausted (${free} bytes free on ${LOW_SAMPLES} samples); restarting`)
         k.led.panic = true
-        await ds.sleep(PANIC_SHOW_MS)
+        await k.timer.sleep(PANIC_SHOW_MS)
         ds.restart()
     }
 }

@@ -1,7 +1,7 @@
 import * as ds from "@devicescript/core"
 import { currentControl } from "@devicescript/runtime"
 import { Config } from "../settings/settings"
-import { NodeIdentity } from "../k8s/models"
+import { NodeIdentity } from "../k8s/bodies"
 
 // Identity fields of nodeInfo. machineID is 32 hex digits on Linux; the
 // device id has 16, so it is prefixed with "picokubl" in hex to keep the

@@ -1,12 +1,12 @@
-import * as ds from "@devicescript/core"
-import { Backoff } from "./backoff"
+import { Timer } from "../time/timer"
+import { retryBackoff } from "./backoff"
 
 /**
  * Runs `step` until it succeeds, backing off 100 ms doubling to 7 s with
  * jitter, forever: a kubelet that gives up is a node that disappears.
  */
-export async function retryForever(what: string, step: () => Promise<void>, onFailure?: () => void) {
-    const backoff = new Backoff()
+export async function retryForever(what: string, step: () => Promise<void>, timer: Timer, random: () => number, onFailure?: () => void) {
+    const backoff = retryBackoff(random)
     while (true) {
         try {
             await step()
@@ -15,7 +15,7 @@ export async function retryForever(what: string, step: () => Promise<void>, onFa
             const wait = backoff.next()
             console.error(`kubelet: ${what} failed (try ${backoff.attempts()}): ${e.message}; retrying in ${wait} ms`)
             if (onFailure) onFailure()
-            await ds.sleep(wait)
+            await timer.sleep(wait)
         }
     }
 }

@@ -1,14 +1,15 @@
 import * as ds from "@devicescript/core"
-import { awaitValidConfig } from "../settings/read"
-import { describeConfig } from "../settings/settings"
 import { FetchFn, KubeApi } from "../k8s/api"
 import { startLedFiber } from "../led/fiber"
 import { SELF_TEST_MS } from "../led/patterns"
 import { LedStatus } from "../led/status"
 import { HttpClient } from "../net"
-import { Netif } from "../net/netif"
-import { runLeaseReconciler } from "../reconcilers/lease"
-import { runStatusReconciler } from "../reconcilers/status"
+import { PlatformMonitor } from "../platform/monitor"
+import { LeaseReconciler } from "../reconcilers/lease"
+import { StatusReconciler } from "../reconcilers/status"
+import { awaitValidConfig } from "../settings/read"
+import { describeConfig } from "../settings/settings"
+import { Timer } from "../time/timer"
 import { bootstrap } from "./bootstrap"
 import { nodeIdentity } from "./identity"
 import { Kubelet } from "./kubelet"
@@ -19,6 +20,18 @@ const ADDRESS_WAIT_MS = 10000
 export interface RunOptions {
     /** Lets a test firmware wrap every API call, e.g. to inject exceptions. */
     wrapFetch?: (f: FetchFn) => FetchFn
+}
+
+const deviceTimer: Timer = {
+    now: () => ds.millis(),
+    sleep: async (ms: number) => {
+        await ds.sleep(ms)
+    },
+}
+
+/** A reconciler's loop as a fiber of its own. */
+async function runLoop(loop: { run(): Promise<void> }) {
+    await loop.run()
 }
 
 /** The whole program: LED, settings, network, bootstrap, then the fibers. */
@@ -32,33 +45,44 @@ export async function runKubelet(opts: RunOptions = {}) {
     led.settingsInvalid = false
     console.log(`config: ${describeConfig(config)}`)
 
-    const netif = new Netif()
-    netif.start(s => (led.linkDown = !s.linkUp))
-    const address = await waitForAddress(netif, config.nodeIP)
+    const platform = new PlatformMonitor()
+    platform.start(s => (led.linkDown = !s.linkUp))
+    const address = await waitForAddress(platform, config.nodeIP)
 
     const client = new HttpClient({ host: config.host, port: config.port, tls: config.tls, token: config.token })
     const fetchFn: FetchFn = async (path, init) => await client.fetch(path, init)
     const api = new KubeApi(opts.wrapFetch ? opts.wrapFetch(fetchFn) : fetchFn, ds.millis, async () => await client.drop())
-    const identity = await nodeIdentity(config, address)
-    const k = new Kubelet(config, api, led, netif, identity, () => client.counters.connections)
+    const k = new Kubelet({
+        config,
+        api,
+        led,
+        platform,
+        identity: await nodeIdentity(config, address),
+        connectionsOpened: () => client.counters.connections,
+        timer: deviceTimer,
+        random: Math.random,
+    })
 
     await bootstrap(k)
     // each reconciler is its own fiber; neither returns
-    runLeaseReconciler.start(k)
-    runStatusReconciler.start(k)
+    const status = new StatusReconciler(k)
+    const lease = new LeaseReconciler(k, why => status.requestPost(why))
+    runLoop.start(lease)
+    runLoop.start(status)
 }
 
 /**
- * The InternalIP: the network layer's address (Ethernet, Wi-Fi, or the
- * simulated netif); NODE_IP only when no platform service answers.
+ * The InternalIP: the platform's address (Ethernet, Wi-Fi, or the simulated
+ * interface); NODE_IP only when no platform service answers.
  */
-async function waitForAddress(netif: Netif, fallback: string): Promise<string> {
+async function waitForAddress(platform: PlatformMonitor, fallback: string): Promise<string> {
     const deadline = ds.millis() + ADDRESS_WAIT_MS
     while (ds.millis() < deadline) {
-        if (netif.snapshot.ip) return netif.snapshot.ip
+        const address = platform.snapshot().address
+        if (address) return address
         await ds.sleep(200)
     }
     if (fallback) return fallback
-    console.error("netif: no address from the network layer and NODE_IP is not set; registering without InternalIP")
+    console.error("platform: no address from the network layer and NODE_IP is not set; registering without InternalIP")
     return ""
 }

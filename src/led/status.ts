@@ -5,14 +5,15 @@ import { ACTIVITY_MS, Pattern, SELF_TEST_MS } from "./patterns"
 // Connecting > Booting, with the self-test first at boot. Disconnected beats
 // Warning because a refused credential cannot be fixed while unreachable.
 
-export const enum Phase {
+/** How far the boot has come. */
+export const enum Stage {
     Booting,
     Connecting,
     Running,
 }
 
 export class LedStatus {
-    phase = Phase.Booting
+    stage = Stage.Booting
     /** Set after the first successful lease renewal, never before. */
     healthy = false
     panic = false
@@ -50,6 +51,6 @@ export class LedStatus {
                 return Pattern.Activity
             return Pattern.Healthy
         }
-        return this.phase === Phase.Booting ? Pattern.Booting : Pattern.Connecting
+        return this.stage === Stage.Booting ? Pattern.Booting : Pattern.Connecting
     }
 }

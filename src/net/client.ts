@@ -109,15 +109,6 @@ export class HttpClient {
         this.where = `${opts.host}:${opts.port}`
     }
 
-    /** Requests waiting behind the running one. */
-    waiting(): number {
-        return this.queue.waiting()
-    }
-
-    isConnected(): boolean {
-        return this.conn.isOpen()
-    }
-
     /**
      * Drops the connection (after repeated failures, say). Waits its turn in
      * the queue, so it never cuts a running request; the next request reconnects.

@@ -89,10 +89,6 @@ export class Connection {
         this.counters = counters
     }
 
-    isOpen(): boolean {
-        return !!this.wire && !this.wire.isClosed()
-    }
-
     /** Closes the connection now; the next request opens a new one. */
     async drop() {
         const w = this.wire

@@ -9,27 +9,9 @@ export class Headers {
         this.data[k] = old === undefined ? value : old + ", " + value
     }
 
-    set(name: string, value: string) {
-        this.data[name.toLowerCase()] = value
-    }
-
     /** The value, or null when the header is absent (as fetch's Headers). */
     get(name: string): string | null {
         const v = this.data[name.toLowerCase()]
         return v === undefined ? null : v
-    }
-
-    has(name: string): boolean {
-        return this.data[name.toLowerCase()] !== undefined
-    }
-
-    /** Lower-case names, in arrival order. */
-    keys(): string[] {
-        return Object.keys(this.data)
-    }
-
-    forEach(fn: (value: string, name: string) => void) {
-        const ks = Object.keys(this.data)
-        for (let i = 0; i < ks.length; i++) fn(this.data[ks[i]], ks[i])
     }
 }

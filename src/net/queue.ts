@@ -12,15 +12,6 @@ export class FairQueue {
     private busy = false
     private waiters: Waiter[] = []
 
-    /** Fibers waiting (not counting the holder). */
-    waiting(): number {
-        return this.waiters.length
-    }
-
-    isBusy(): boolean {
-        return this.busy
-    }
-
     /** Waits for the lock up to timeoutMs; false when the time ran out (then the lock is not held). */
     async acquire(timeoutMs: number): Promise<boolean> {
         if (!this.busy) {

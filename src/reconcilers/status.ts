@@ -1,54 +1,76 @@
-import * as ds from "@devicescript/core"
-import { ApiStatusError } from "../k8s/api"
+import { replyStatus } from "../k8s/api"
 import { HeapGuard } from "../kubelet/heapguard"
 import { Kubelet } from "../kubelet/kubelet"
-import { createLease, postStatus, registerNode } from "../kubelet/steps"
+import { Wakeup } from "../time/wakeup"
 
 // Samples the node every renew period and posts /status only when a
-// condition flipped or the report period passed, never in between. A post
-// that failed stays due and is retried on the next sample.
+// condition flipped, the report period passed, or another fiber asked for a
+// post; never in between. A post that failed stays due and is retried on
+// the next sample.
 
-export async function runStatusReconciler(k: Kubelet) {
-    const sampleMs = k.config.renewSeconds * 1000
-    const reportMs = k.config.statusSeconds * 1000
-    const heap = new HeapGuard()
-    let lastPostMs = ds.millis()
-    let due = ""
-    while (true) {
-        await sleepUnlessDue(k, sampleMs)
-        try {
-            await heap.check(k)
-            if (k.refreshConditions()) due = "condition flipped"
-            else if (k.statusDue) due = k.statusDue
-            else if (!due && ds.millis() - lastPostMs >= reportMs) due = "report period"
-            k.statusDue = ""
-            if (!due) continue
-            await postOrReregister(k, due)
-            lastPostMs = ds.millis()
-            due = ""
-        } catch (e: any) {
-            console.error(`status: post failed (${due}): ${e.message}; retry in ${sampleMs} ms`)
+export class StatusReconciler {
+    private readonly sampleMs: number
+    private readonly reportMs: number
+    private readonly heap = new HeapGuard()
+    private readonly wakeup = new Wakeup()
+    private lastPostMs: number
+    /** Why a post is due, "" when none. */
+    private due = ""
+    /** Why another fiber asked for a post, "" when none. */
+    private requested = ""
+
+    constructor(private readonly k: Kubelet) {
+        this.sampleMs = k.config.renewSeconds * 1000
+        this.reportMs = k.config.statusSeconds * 1000
+        this.lastPostMs = k.timer.now()
+    }
+
+    /**
+     * Asks for a post at once, e.g. after an outage: the node may have gone
+     * Unknown, and Ready only returns when the kubelet posts it again.
+     */
+    requestPost(why: string) {
+        this.requested = why
+        this.wakeup.ring()
+    }
+
+    /** Samples every period, or at once when a post is requested. */
+    async run() {
+        while (true) {
+            await this.wakeup.wait(this.sampleMs)
+            await this.cycle()
         }
     }
-}
 
-const WAKE_CHECK_MS = 250
+    /** One sample: post when due. */
+    async cycle() {
+        const k = this.k
+        try {
+            await this.heap.check(k)
+            if (k.refreshConditions()) this.due = "condition flipped"
+            else if (this.requested) this.due = this.requested
+            else if (!this.due && k.timer.now() - this.lastPostMs >= this.reportMs) this.due = "report period"
+            this.requested = ""
+            if (!this.due) return
+            await this.postOrRegisterAgain(this.due)
+            this.lastPostMs = k.timer.now()
+            this.due = ""
+        } catch (e: any) {
+            console.error(`status: post failed (${this.due}): ${e.message}; retry in ${this.sampleMs} ms`)
+        }
+    }
 
-/** Sleeps a sample period, waking early when another fiber asks for a post. */
-async function sleepUnlessDue(k: Kubelet, ms: number) {
-    const until = ds.millis() + ms
-    while (!k.statusDue && ds.millis() < until) await ds.sleep(Math.min(WAKE_CHECK_MS, until - ds.millis()))
-}
-
-/** Someone deleted the Node (404): register again, recreate the Lease, post. */
-async function postOrReregister(k: Kubelet, why: string) {
-    try {
-        await postStatus(k, why)
-    } catch (e: any) {
-        if (!(e instanceof ApiStatusError) || (e as ApiStatusError).reply.status !== 404) throw e
-        console.error(`status: node ${k.config.nodeName} is gone (404); registering again`)
-        await registerNode(k)
-        await createLease(k)
-        await postStatus(k, "re-registered")
+    /** Someone deleted the Node (404): register again, recreate the Lease, post. */
+    private async postOrRegisterAgain(why: string) {
+        const k = this.k
+        try {
+            await k.postStatus(why)
+        } catch (e: any) {
+            if (replyStatus(e) !== 404) throw e
+            console.error(`status: node ${k.config.nodeName} is gone (404); registering again`)
+            await k.registerNode()
+            await k.createLease()
+            await k.postStatus("re-registered")
+        }
     }
 }

@@ -227,6 +227,11 @@ export function describeConfig(c: Config): string {
     }).join(" ")
 }
 
+/** The value a setting has when unset. */
+export function settingDefault(key: string): any {
+    return SETTINGS.find(s => s.key === key).dflt
+}
+
 /** The token as the firmware will join it (K3S_TOKEN, or K3S_TOKEN_0..n), unchecked; "" if none. */
 export function settingsToken(values: SettingValues): string {
     const source = gatherToken(values, [])

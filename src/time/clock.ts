@@ -8,11 +8,8 @@ const HALF_SECOND = 500
 export class WallClock {
     private offset: number = undefined
     private lastRenewal = -1
-    /** Server minus local estimate at the latest re-anchor, in ms (0 at first). */
-    lastSkew = 0
     /** Largest |skew| seen since boot, in ms. */
     maxAbsSkew = 0
-    anchors = 0
 
     constructor(private readonly monotonic: () => number) {}
 
@@ -29,8 +26,6 @@ export class WallClock {
         const fresh = serverEpochMs + HALF_SECOND - mono
         const skew = this.isAnchored() ? fresh - this.offset : 0
         this.offset = fresh
-        this.anchors++
-        this.lastSkew = skew
         if (Math.abs(skew) > this.maxAbsSkew) this.maxAbsSkew = Math.abs(skew)
         return skew
     }

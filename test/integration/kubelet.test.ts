@@ -44,6 +44,12 @@ function kubectl(): boolean {
 
 const condition = (node: any, type: string) => node?.status?.conditions?.find((c: any) => c.type === type)
 const ready = (api: ApiServer) => condition(api.store.getNode(NODE), "Ready")?.status
+/** What each test starts from, whatever ran before it: the node Ready and its lease renewing. */
+async function readyAndRenewing(api: ApiServer, sim: Simulator) {
+    await eventually("Ready=True", 30000, () => (ready(api) === "True" ? true : undefined))
+    await sim.waitForLog(/^lease: renewed #/, 15000, sim.logs.length)
+}
+
 const renewalNumbers = (sim: Simulator) =>
     sim.logs.map(l => /^lease: renewed #(\d+)/.exec(l)).filter(Boolean).map(m => Number(m![1]))
 
@@ -57,7 +63,7 @@ describe("kubelet against the emulator", () => {
             settings: settings(api),
             vmEnv: { NODE_EXTRA_CA_CERTS: api.caFile! },
             platform: { ip: "192.168.0.111", gcFree: 40000 },
-        } as any)
+        })
     })
     after(async () => {
         await sim?.stop()
@@ -108,6 +114,7 @@ describe("kubelet against the emulator", () => {
     })
 
     test("renewTime strictly increases at the configured cadence", async () => {
+        await readyAndRenewing(api, sim)
         const seen: { t: number; renewTime: string }[] = []
         const end = Date.now() + 4 * RENEW_S * 1000 + 500
         while (Date.now() < end) {
@@ -126,13 +133,14 @@ describe("kubelet against the emulator", () => {
     })
 
     test("status: posted on a MemoryPressure flip at once, not in between; transitions move once each way", async () => {
+        await readyAndRenewing(api, sim)
         const statusPosts = () => api.log.entries.filter(e => e.method === "PATCH" && e.path.includes(`/nodes/${NODE}/status`)).length
         const readyBefore = condition(api.store.getNode(NODE), "Ready")
         const quietStart = statusPosts()
         await sleep(3 * RENEW_S * 1000)
         assert.equal(statusPosts(), quietStart, "no status post while nothing changed")
         const flipAt = Date.now()
-        ;(sim as any).platform.setGcFree(10000)
+        ;sim.platform!.setGcFree(10000)
         const pressured = await eventually("MemoryPressure=True", 3 * RENEW_S * 1000, () =>
             condition(api.store.getNode(NODE), "MemoryPressure")?.status === "True" ? api.store.getNode(NODE) : undefined
         )
@@ -144,7 +152,7 @@ describe("kubelet against the emulator", () => {
         assert.ok(condition(pressured, "Ready").lastHeartbeatTime >= readyBefore.lastHeartbeatTime)
         await sim.waitForLog("led: Warning", 5000)
         await sleep(1100) // a second in between, so the transition times differ
-        ;(sim as any).platform.setGcFree(40000)
+        ;sim.platform!.setGcFree(40000)
         const relieved = await eventually("MemoryPressure=False", 3 * RENEW_S * 1000, () =>
             condition(api.store.getNode(NODE), "MemoryPressure")?.status === "False" ? api.store.getNode(NODE) : undefined
         )
@@ -153,6 +161,7 @@ describe("kubelet against the emulator", () => {
     })
 
     test("a deleted lease is recreated within one period; a deleted node registers again", async () => {
+        await readyAndRenewing(api, sim)
         assert.equal((await adminRequest(api, "DELETE", `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${NODE}`)).status, 200)
         await eventually("lease recreated", 2 * RENEW_S * 1000 + 1000, () => api.store.getLease("kube-node-lease", NODE))
         const oldUid = api.store.getNode(NODE)!.metadata.uid
@@ -170,6 +179,7 @@ describe("kubelet against the emulator", () => {
     })
 
     test("faults shorter than the grace period never take the node out of Ready", async () => {
+        await readyAndRenewing(api, sim)
         const transitions = api.readyTransitions(NODE).length
         api.faults.add({ method: "PATCH", path: /\/leases\//, kind: "status", code: 503, count: 3 })
         await sleep(2 * RENEW_S * 1000)
@@ -184,6 +194,7 @@ describe("kubelet against the emulator", () => {
     })
 
     test("the API server down for twice the grace period: Unknown, then Ready within two renew periods", async () => {
+        await readyAndRenewing(api, sim)
         const before = Math.max(...renewalNumbers(sim))
         const outageMs = 2 * GRACE_S * 1000 + 2000
         const downAt = Date.now()
@@ -202,6 +213,7 @@ describe("kubelet against the emulator", () => {
     })
 
     test("a refused credential: Warning, back-off, and recovery on its own", async () => {
+        await readyAndRenewing(api, sim)
         const leaseCalls = () => api.log.entries.filter(e => e.method === "PATCH" && e.path.includes("/leases/")).length
         const start = leaseCalls()
         const mark = sim.logs.length
@@ -216,7 +228,8 @@ describe("kubelet against the emulator", () => {
     })
 
     test("a new address after a reboot replaces the old one (the 409 path)", async () => {
-        ;(sim as any).platform.setAddress("192.168.0.112")
+        await readyAndRenewing(api, sim)
+        ;sim.platform!.setAddress("192.168.0.112")
         await sim.restartVm()
         await eventually("address replaced", 30000, () => {
             const a = api.store.getNode(NODE)?.status.addresses

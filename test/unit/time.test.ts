@@ -136,11 +136,9 @@ describe("wall clock", () => {
         mono = 60000
         // the server says 2 s later than our estimate: we were 2 s slow
         expect(c.anchor(1795214297000)).toBe(2000)
-        expect(c.lastSkew).toBe(2000)
         mono = 120000
         expect(c.anchor(1795214354000)).toBe(-3000)
         expect(c.maxAbsSkew).toBe(3000)
-        expect(c.anchors).toBe(3)
     })
     test("renewTime strictly increases even when a re-anchor moves the clock back", () => {
         mono = 0

@@ -1,6 +1,6 @@
 import * as ds from "@devicescript/core"
 import { startLedFiber } from "../../../src/led/fiber"
-import { Phase, LedStatus } from "../../../src/led/status"
+import { Stage, LedStatus } from "../../../src/led/status"
 
 // Test firmware for test/integration/sim-platform.test.ts: reads every
 // register of the Picokubelet Platform service the way the kubelet does
@@ -79,7 +79,7 @@ setInterval(async () => {
             console.log(line)
         }
         if (link && (status.linkDown || !status.healthy)) {
-            status.phase = Phase.Running
+            status.stage = Stage.Running
             status.linkDown = false
             status.renewed(ds.millis())
         } else if (!link) {

@@ -5,7 +5,7 @@ import { ConditionTracker, deriveConditions, NodeSample } from "../../../src/k8s
 function sample(): NodeSample {
     return {
         heapFree: 40000,
-        heapSize: 65536,
+        heapSimulated: false,
         memLowBytes: 20480,
         uptimeMs: 60000,
         renewals: 5,
@@ -16,10 +16,14 @@ function sample(): NodeSample {
     }
 }
 
+function ofType(conditions: any[], type: string) {
+    return conditions.find((c: any) => c.type === type)
+}
+
 function byType(s: NodeSample, type: string) {
     const t = new ConditionTracker()
     t.update(deriveConditions(s), 0)
-    return t.toJson(0).find((c: any) => c.type === type)
+    return ofType(t.toJson(0), type)
 }
 
 describe("conditions: rules", () => {
@@ -53,6 +57,14 @@ describe("conditions: rules", () => {
         expectEqual(byType(s, "MemoryPressure").status, "Unknown")
         expectEqual(byType(s, "MemoryPressure").reason, "NoHeapFigures")
         expectEqual(byType(s, "Vibes").status, "Unknown")
+    })
+    test("a heap figure set by the simulated platform says so", () => {
+        const s = sample()
+        s.heapSimulated = true
+        expectEqual(byType(s, "MemoryPressure").message, "40000 bytes of heap free (simulated)")
+        expectEqual(byType(s, "Vibes").message, "61% of the heap is free (simulated)")
+        s.heapSimulated = false
+        expectEqual(byType(s, "MemoryPressure").message, "40000 bytes of heap free")
     })
     test("Vibes from the free heap share", () => {
         const s = sample()
@@ -104,14 +116,14 @@ describe("conditions: transitions", () => {
         expect(t.update(deriveConditions(s), T0)).toBe(true)
         s.heapFree = 39000 // message changes, status does not
         expect(t.update(deriveConditions(s), T0 + 10000)).toBe(false)
-        let mem = t.toJson(T0 + 10000)[1]
+        let mem = ofType(t.toJson(T0 + 10000), "MemoryPressure")
         expectEqual(mem.lastHeartbeatTime, "2026-11-20T22:37:25Z")
         expectEqual(mem.lastTransitionTime, "2026-11-20T22:37:15Z")
         s.heapFree = 1000
         expect(t.update(deriveConditions(s), T0 + 20000)).toBe(true)
-        mem = t.toJson(T0 + 20000)[1]
+        mem = ofType(t.toJson(T0 + 20000), "MemoryPressure")
         expectEqual([mem.status, mem.lastTransitionTime], ["True", "2026-11-20T22:37:35Z"])
-        expectEqual(t.toJson(T0 + 20000)[2].lastTransitionTime, "2026-11-20T22:37:15Z")
+        expectEqual(ofType(t.toJson(T0 + 20000), "DiskPressure").lastTransitionTime, "2026-11-20T22:37:15Z")
         expectEqual(t.status("MemoryPressure"), "True")
         s.heapFree = 1100
         expect(t.update(deriveConditions(s), T0 + 30000)).toBe(false)

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "../harness"
-import { LedStatus, Phase } from "../../../src/led/status"
+import { LedStatus, Stage } from "../../../src/led/status"
 import { Pattern } from "../../../src/led/patterns"
 
 const BOOT = 1000
@@ -14,7 +14,7 @@ describe("led status: priorities", () => {
         expect(after(s, 0)).toBe(Pattern.SelfTest)
         expect(after(s, 799)).toBe(Pattern.SelfTest)
         expect(after(s, 800)).toBe(Pattern.Booting)
-        s.phase = Phase.Connecting
+        s.stage = Stage.Connecting
         expect(after(s, 900)).toBe(Pattern.Connecting)
         s.startSelfTest(BOOT + 2000)
         expect(after(s, 2000)).toBe(Pattern.SelfTest)
@@ -22,7 +22,7 @@ describe("led status: priorities", () => {
     })
     test("healthy only after the first renewal, not at lease creation", () => {
         const s = new LedStatus(BOOT)
-        s.phase = Phase.Running
+        s.stage = Stage.Running
         expect(after(s, 2000)).toBe(Pattern.Connecting)
         s.renewed(BOOT + 2000)
         expect(after(s, 2000)).toBe(Pattern.Activity)
@@ -33,7 +33,7 @@ describe("led status: priorities", () => {
     })
     test("warning beats activity and healthy", () => {
         const s = new LedStatus(BOOT)
-        s.phase = Phase.Running
+        s.stage = Stage.Running
         s.renewed(BOOT + 2000)
         s.memoryPressure = true
         expect(after(s, 2000)).toBe(Pattern.Warning)
@@ -48,7 +48,7 @@ describe("led status: priorities", () => {
     })
     test("disconnected beats warning; panic beats everything", () => {
         const s = new LedStatus(BOOT)
-        s.phase = Phase.Running
+        s.stage = Stage.Running
         s.renewed(BOOT + 2000)
         s.credentialRefused = true
         s.apiUnreachable = true

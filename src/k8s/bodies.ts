@@ -1,5 +1,6 @@
 // Request bodies for the API server, built from small objects: the replies
 // are never parsed here (a Node is 4-6 KB and the heap is 64 KB).
+import { LEASE_NAMESPACE } from "./paths"
 
 export const KUBELET_VERSION = "v1.31.1-picokubelet"
 export const CONTAINER_RUNTIME = "lies://0.1.0"
@@ -7,7 +8,6 @@ export const OS_IMAGE = "picokubelet on DeviceScript"
 export const OPERATING_SYSTEM = "devicescript"
 export const ARCHITECTURE = "xtensa-lx7"
 export const INSTANCE_TYPE = "esp32-s3-r8"
-export const LEASE_NAMESPACE = "kube-node-lease"
 export const HEAP_ANNOTATION = "picokubelet.dev/heap-bytes-free"
 /** Honest capacity of an ESP32-S3 running DeviceScript, as in the seed. */
 export const CPU_CAPACITY = "240m"
@@ -27,19 +27,6 @@ export interface NodeIdentity {
     /** NoSchedule taint key that keeps ordinary workloads off; "" for none. */
     taintKey: string
 }
-
-export function nodePath(name: string): string {
-    return "/api/v1/nodes/" + name
-}
-
-export function leasePath(name: string): string {
-    return `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases/${name}`
-}
-
-export const NODES_PATH = "/api/v1/nodes"
-export const LEASES_PATH = `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`
-/** Names the writer in managedFields. */
-export const FIELD_MANAGER = "?fieldManager=picokubelet"
 
 export function nodeLabels(id: NodeIdentity): any {
     return {
@@ -162,17 +149,4 @@ export function renewBody(renewTime: string): string {
     // Concatenation, not a template: DeviceScript compiles templates to a
     // format string in which "}}" is an escaped brace.
     return '{"spec":{"renewTime":"' + renewTime + '"}}'
-}
-
-/**
- * Finds a string field in the first bytes of a JSON reply without parsing
- * it, e.g. metadata.uid (the first "uid" in a Node object is its own).
- */
-export function findJsonString(json: string, key: string): string {
-    const marker = `"${key}":"`
-    const at = json.indexOf(marker)
-    if (at < 0) return undefined
-    const start = at + marker.length
-    const end = json.indexOf('"', start)
-    return end < 0 ? undefined : json.slice(start, end)
 }

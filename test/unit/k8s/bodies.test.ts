@@ -1,16 +1,16 @@
 import { describe, expect, test } from "../harness"
 import { expectEqual } from "../matchers"
+import { findJsonString } from "../../../src/k8s/api"
 import {
-    findJsonString,
     heartbeatBody,
     leaseBody,
     leaseOwnerBody,
-    leasePath,
     NodeIdentity,
     reconcileStatusBody,
     registrationBody,
     renewBody,
-} from "../../../src/k8s/models"
+} from "../../../src/k8s/bodies"
+import { leasePath } from "../../../src/k8s/paths"
 
 function identity(): NodeIdentity {
     return {
@@ -52,7 +52,7 @@ const ADDRESSES = [
 ]
 const COND = [{ type: "Ready", status: "True" }]
 
-describe("models: node bodies", () => {
+describe("bodies: node bodies", () => {
     test("registration carries the whole node", () => {
         expectEqual(JSON.parse(registrationBody(identity(), COND)), {
             apiVersion: "v1",
@@ -98,7 +98,7 @@ describe("models: node bodies", () => {
     })
 })
 
-describe("models: lease bodies", () => {
+describe("bodies: lease bodies", () => {
     test("lease with owner reference", () => {
         expectEqual(JSON.parse(leaseBody("esp-node-01", "uid-1", 40, "2026-11-20T22:37:15.100000Z")), {
             apiVersion: "coordination.k8s.io/v1",

@@ -1,0 +1,121 @@
+// Fakes for the reconcilers' seams: a clock that advances only when slept
+// on, an API server answering from a script, a platform snapshot to set.
+import { FetchFn, KubeApi } from "../../../src/k8s/api"
+import { Kubelet } from "../../../src/kubelet/kubelet"
+import { LedStatus } from "../../../src/led/status"
+import { PlatformSnapshot, PlatformSource } from "../../../src/platform/snapshot"
+import { parseConfig } from "../../../src/settings/settings"
+import { Timer } from "../../../src/time/timer"
+
+/** Fri, 20 Nov 2026 22:37:15 GMT */
+export const T0 = 1795214235000
+
+export class FakeTimer implements Timer {
+    ms = 0
+    /** Every sleep, in order. */
+    sleeps: number[] = []
+    now(): number {
+        return this.ms
+    }
+    async sleep(ms: number) {
+        this.sleeps.push(ms)
+        this.ms += ms
+    }
+}
+
+/** A scripted reply: a status (and body), or `fail`, the message of a transport error. */
+export interface Reply {
+    status?: number
+    body?: string
+    fail?: string
+}
+
+export interface SeenRequest {
+    method: string
+    path: string
+    body: string
+}
+
+/** Answers calls from `replies` in order, then 200 with "{}"; records every request. */
+export class FakeApiServer {
+    replies: Reply[] = []
+    requests: SeenRequest[] = []
+    drops = 0
+
+    fetchFn(): FetchFn {
+        const self = this
+        return async (path, init) => {
+            self.requests.push({ method: init.method, path, body: init.body })
+            const r = self.replies.shift() || { status: 200 }
+            if (r.fail) throw new Error(r.fail)
+            return {
+                status: r.status,
+                // no Date: the wall clock stays where the test anchored it
+                headers: { get: (name: string): string => null },
+                text: async () => r.body || "{}",
+            }
+        }
+    }
+
+    /** "PATCH /apis/.../leases/n1" for each request, query strings cut. */
+    calls(): string[] {
+        return this.requests.map(r => {
+            const q = r.path.indexOf("?")
+            return `${r.method} ${q < 0 ? r.path : r.path.slice(0, q)}`
+        })
+    }
+}
+
+export class FakePlatform implements PlatformSource {
+    state: PlatformSnapshot = { known: true, transport: 1, linkUp: true, address: "192.168.0.111", heapFree: 40000, transportChanges: 0 }
+    snapshot(): PlatformSnapshot {
+        return this.state
+    }
+}
+
+export interface Rig {
+    k: Kubelet
+    timer: FakeTimer
+    server: FakeApiServer
+    platform: FakePlatform
+    led: LedStatus
+}
+
+/** A bootstrapped kubelet (clock anchored, node uid known) on fakes; jitter 0. */
+export function rig(): Rig {
+    const timer = new FakeTimer()
+    const server = new FakeApiServer()
+    const platform = new FakePlatform()
+    const led = new LedStatus(0)
+    const api = new KubeApi(server.fetchFn(), () => timer.now(), async () => {
+        server.drops++
+    })
+    const config = parseConfig({ K3S_HOST: "k3s.lan", NODE_NAME: "n1", K3S_TOKEN: "abcdef.0123456789abcdef" }).config
+    const k = new Kubelet({
+        config,
+        api,
+        led,
+        platform,
+        identity: {
+            name: "n1",
+            internalIP: "192.168.0.111",
+            machineID: "0123456789abcdef0123456789abcdef",
+            systemUUID: "01234567-89ab-cdef-0123-456789abcdef",
+            bootID: "01234567-89ab-4def-8123-456789abcdef",
+            kernelVersion: "devicescript-2.16.4",
+            maxPods: 1,
+            taintKey: "",
+        },
+        connectionsOpened: () => 1,
+        timer,
+        random: () => 0,
+    })
+    k.clock.anchor(T0)
+    k.nodeUid = "uid-1"
+    return { k, timer, server, platform, led }
+}
+
+export const LEASE = "PATCH /apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n1"
+export const CREATE_LEASE = "POST /apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases"
+export const STATUS = "PATCH /api/v1/nodes/n1/status"
+export const REGISTER = "POST /api/v1/nodes"
