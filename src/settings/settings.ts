@@ -1,4 +1,4 @@
-import { isDnsSubdomain, isIPv4, isTaintKey, tokenKind } from "./syntax"
+import { hasBootstrapShape, isDnsSubdomain, isIPv4, isTaintKey, tokenKind } from "./syntax"
 
 // Every setting the kubelet reads, one row each: its key, the Config field
 // it fills, its default, its rule and whether it is secret. Parsing, the
@@ -181,7 +181,7 @@ export const SETTINGS: Setting[] = [
         secret: true,
         rule: checkToken,
         gather: gatherToken,
-        show: (token: string) => `token=<redacted ${tokenKind(token)}, ${token.length} chars>`,
+        show: (token: string) => `token=<redacted ${hasBootstrapShape(token) ? "bootstrap" : "jwt"}, ${token.length} chars>`,
     },
     { key: "RENEW_SECS", field: "renewSeconds", label: "renew", dflt: 10, rule: whole(1, 3600, SECONDS), unit: "s" },
     { key: "LEASE_SECS", field: "leaseSeconds", label: "lease", dflt: 40, rule: whole(1, 3600, SECONDS), unit: "s" },

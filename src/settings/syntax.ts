@@ -49,8 +49,18 @@ function isAlnumCode(c: number) {
     return isDigitCode(c) || isLowerCode(c) || isUpperCode(c)
 }
 
+/**
+ * Bytes and inline comparisons, no call per character: boot checks a ~1 KB
+ * ServiceAccount JWT in one fiber slice, and a few calls per character
+ * tripped the VM's 128k-opcode watchdog there.
+ */
 function isBase64Url(s: string): boolean {
-    return s.length > 0 && allChars(s, c => isAlnumCode(c) || c === DASH || c === UNDERSCORE)
+    const bytes = Buffer.from(s)
+    for (let i = 0; i < bytes.length; i++) {
+        const c = bytes[i]
+        if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === DASH || c === UNDERSCORE)) return false
+    }
+    return bytes.length > 0
 }
 
 function isLowerAlnum(s: string): boolean {
@@ -59,13 +69,16 @@ function isLowerAlnum(s: string): boolean {
 
 export type TokenKind = "bootstrap" | "jwt"
 
+/** The shape of a bootstrap token; of a token already checked, it tells the kind without a scan. */
+export const hasBootstrapShape = (token: string) => token.length === 23 && token.indexOf(".") === 6
+
 /** Bootstrap token `[a-z0-9]{6}.[a-z0-9]{16}` or a JWT (three base64url parts). */
 export function tokenKind(token: string): TokenKind {
     // indexOf instead of split: split is quadratic and trips the VM's
     // opcode watchdog on a 1 KB JWT.
     const dot1 = token.indexOf(".")
     const dot2 = dot1 < 0 ? -1 : token.indexOf(".", dot1 + 1)
-    if (dot1 === 6 && dot2 < 0 && token.length === 23) {
+    if (hasBootstrapShape(token) && dot2 < 0) {
         return isLowerAlnum(token.slice(0, 6)) && isLowerAlnum(token.slice(7)) ? "bootstrap" : undefined
     }
     if (dot2 < 0 || token.indexOf(".", dot2 + 1) >= 0) return undefined

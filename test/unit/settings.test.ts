@@ -150,6 +150,19 @@ describe("config: each rule names the setting", () => {
 })
 
 describe("config: the token", () => {
+    test("a 1.3 KB JWT in parts (a real one is 0.9 KB) is checked and described in one fiber slice, as at boot", () => {
+        // a kube-apiserver 1.31 ServiceAccount token crashed the boot
+        // (InfiniteLoop) when every character cost a few calls
+        let jwt = fakeJwt()
+        while (jwt.length < 1300) jwt += "Sg0_x-9"
+        const v = good()
+        v.K3S_TOKEN = undefined
+        for (let i = 0; i * 200 < jwt.length; i++) v["K3S_TOKEN_" + i] = jwt.slice(i * 200, i * 200 + 200)
+        const { config, problems } = parseConfig(v)
+        expectEqual(problems, [])
+        expectContains(describeConfig(config), "token=<redacted jwt, " + jwt.length + " chars>")
+    })
+
     test("bootstrap token and JWT are recognised", () => {
         expectEqual(tokenKind(BOOTSTRAP), "bootstrap")
         expectEqual(tokenKind(fakeJwt()), "jwt")
