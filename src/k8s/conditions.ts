@@ -48,15 +48,14 @@ export const PECKISH_MS = 15 * 60 * 1000
 /** A clock that jumped more than this when re-anchored is haunted. */
 export const HAUNTED_SKEW_MS = 5000
 
+/** Whether a condition holds, and its message; undefined when the sample cannot tell (Unknown). */
+export type Verdict = [holds: boolean, message: string]
+
 export interface ConditionRow {
     type: string
-    /** When the condition is True, in README's words. */
-    when: string
     /** The reason when True, then when False; one reason for a status that never changes. */
     reasons: string[]
-    /** Whether it holds for the sample; undefined when the sample cannot tell (Unknown). */
-    holds(s: NodeSample): boolean
-    message(s: NodeSample, holds: boolean): string
+    judge(s: NodeSample): Verdict
 }
 
 function heapFigure(s: NodeSample): string {
@@ -67,96 +66,95 @@ function freePercent(s: NodeSample): number {
     return Math.floor((s.heapFree * 100) / HEAP_BYTES)
 }
 
-function heapKnown(s: NodeSample, holds: boolean): boolean {
-    return s.heapFree >= 0 ? holds : undefined
+/**
+ * The rows, in posting order. Built per call rather than held: the status
+ * fiber needs them for a moment every period, and the heap is 64 KB. Each
+ * row's "True when" comment is README's column (test/integration/readme.test.ts
+ * reads it from here); as a comment it costs the firmware nothing.
+ */
+export function conditionRows(): ConditionRow[] {
+    return [
+        // True when: the kubelet is posting
+        { type: "Ready", reasons: ["KubeletReady"], judge: () => [true, "picokubelet is posting ready status"] },
+        // True when: free DeviceScript heap < `MEM_LOW_BYTES` (Unknown until the platform service reports)
+        {
+            type: "MemoryPressure",
+            reasons: ["KubeletHasInsufficientMemory", "KubeletHasSufficientMemory"],
+            judge: s => {
+                if (s.heapFree < 0) return undefined
+                const low = s.heapFree < s.memLowBytes
+                return [low, low ? `${heapFigure(s)}, below ${s.memLowBytes}` : heapFigure(s)]
+            },
+        },
+        // True when: never: "there is no disk"
+        { type: "DiskPressure", reasons: ["KubeletHasNoDiskPressure"], judge: () => [false, "there is no disk"] },
+        // True when: never: "PIDs are also lies"
+        { type: "PIDPressure", reasons: ["KubeletHasSufficientPID"], judge: () => [false, "PIDs are also lies"] },
+        // True when: at least 50 % of the heap is free
+        {
+            type: "Vibes",
+            reasons: ["GoodVibes", "BadVibes"],
+            judge: s => {
+                if (s.heapFree < 0) return undefined
+                const good = freePercent(s) >= GOOD_VIBES_FREE_PERCENT
+                return [good, `${good ? "" : "only "}${freePercent(s)}% of the heap is free${s.heapSimulated ? " (simulated)" : ""}`]
+            },
+        },
+        // True when: up for less than an hour
+        {
+            type: "Caffeinated",
+            reasons: ["FreshlyBooted", "CaffeineWoreOff"],
+            judge: s =>
+                s.uptimeMs < CAFFEINE_MS
+                    ? [true, "up for less than an hour"]
+                    : [false, `up for ${Math.floor(s.uptimeMs / 3600000)} h`],
+        },
+        // True when: 8640 lease renewals or more (a day at 10 s)
+        {
+            type: "Existential",
+            reasons: ["WhyAmIRenewing", "KnowsItsPurpose"],
+            judge: s => {
+                const bored = s.renewals >= EXISTENTIAL_RENEWALS
+                return [bored, `renewed its lease ${s.renewals} times${bored ? " and runs nothing" : ""}`]
+            },
+        },
+        // True when: the connection was re-opened in the last 15 minutes
+        {
+            type: "Peckish",
+            reasons: ["AteAHandshake", "NotHungry"],
+            judge: s =>
+                s.lastReconnectMs >= 0 && s.uptimeMs - s.lastReconnectMs < PECKISH_MS
+                    ? [
+                          true,
+                          `reconnected ${s.reconnects} time(s); the last was ${Math.floor((s.uptimeMs - s.lastReconnectMs) / 1000)} s ago`,
+                      ]
+                    : [false, `reconnected ${s.reconnects} time(s), none in the last 15 min`],
+        },
+        // True when: the transport changed (Ethernet/Wi-Fi) or the clock jumped > 5 s at a re-anchor
+        {
+            type: "Haunted",
+            reasons: ["SomethingMoved", "NothingMoved"],
+            judge: s => {
+                const moved = s.transportChanges > 0 || s.maxAbsSkewMs > HAUNTED_SKEW_MS
+                const skew = Math.round(s.maxAbsSkewMs / 100) / 10
+                return [moved, `${moved ? `transport changed ${s.transportChanges} time(s)` : "transport steady"}; clock skew up to ${skew} s`]
+            },
+        },
+    ]
 }
-
-export const CONDITIONS: ConditionRow[] = [
-    {
-        type: "Ready",
-        when: "the kubelet is posting",
-        reasons: ["KubeletReady"],
-        holds: () => true,
-        message: () => "picokubelet is posting ready status",
-    },
-    {
-        type: "MemoryPressure",
-        when: "free DeviceScript heap < `MEM_LOW_BYTES` (Unknown until the platform service reports)",
-        reasons: ["KubeletHasInsufficientMemory", "KubeletHasSufficientMemory"],
-        holds: s => heapKnown(s, s.heapFree < s.memLowBytes),
-        message: (s, holds) => (holds ? `${heapFigure(s)}, below ${s.memLowBytes}` : heapFigure(s)),
-    },
-    {
-        type: "DiskPressure",
-        when: 'never: "there is no disk"',
-        reasons: ["KubeletHasNoDiskPressure"],
-        holds: () => false,
-        message: () => "there is no disk",
-    },
-    {
-        type: "PIDPressure",
-        when: 'never: "PIDs are also lies"',
-        reasons: ["KubeletHasSufficientPID"],
-        holds: () => false,
-        message: () => "PIDs are also lies",
-    },
-    {
-        type: "Vibes",
-        when: "at least 50 % of the heap is free",
-        reasons: ["GoodVibes", "BadVibes"],
-        holds: s => heapKnown(s, freePercent(s) >= GOOD_VIBES_FREE_PERCENT),
-        message: (s, holds) =>
-            `${holds ? "" : "only "}${freePercent(s)}% of the heap is free${s.heapSimulated ? " (simulated)" : ""}`,
-    },
-    {
-        type: "Caffeinated",
-        when: "up for less than an hour",
-        reasons: ["FreshlyBooted", "CaffeineWoreOff"],
-        holds: s => s.uptimeMs < CAFFEINE_MS,
-        message: (s, holds) => (holds ? "up for less than an hour" : `up for ${Math.floor(s.uptimeMs / 3600000)} h`),
-    },
-    {
-        type: "Existential",
-        when: "8640 lease renewals or more (a day at 10 s)",
-        reasons: ["WhyAmIRenewing", "KnowsItsPurpose"],
-        holds: s => s.renewals >= EXISTENTIAL_RENEWALS,
-        message: (s, holds) => `renewed its lease ${s.renewals} times${holds ? " and runs nothing" : ""}`,
-    },
-    {
-        type: "Peckish",
-        when: "the connection was re-opened in the last 15 minutes",
-        reasons: ["AteAHandshake", "NotHungry"],
-        holds: s => s.lastReconnectMs >= 0 && s.uptimeMs - s.lastReconnectMs < PECKISH_MS,
-        message: (s, holds) =>
-            holds
-                ? `reconnected ${s.reconnects} time(s); the last was ${Math.floor((s.uptimeMs - s.lastReconnectMs) / 1000)} s ago`
-                : `reconnected ${s.reconnects} time(s), none in the last 15 min`,
-    },
-    {
-        type: "Haunted",
-        when: "the transport changed (Ethernet/Wi-Fi) or the clock jumped > 5 s at a re-anchor",
-        reasons: ["SomethingMoved", "NothingMoved"],
-        holds: s => s.transportChanges > 0 || s.maxAbsSkewMs > HAUNTED_SKEW_MS,
-        message: (s, holds) =>
-            `${holds ? `transport changed ${s.transportChanges} time(s)` : "transport steady"}; clock skew up to ${
-                Math.round(s.maxAbsSkewMs / 100) / 10
-            } s`,
-    },
-]
 
 /** Derives every condition from one sample, in table order; pure, so each rule is testable. */
 export function deriveConditions(s: NodeSample): ConditionValue[] {
-    return CONDITIONS.map(row => {
-        const holds = row.holds(s)
-        const value: ConditionValue =
-            holds === undefined
-                ? { type: row.type, status: "Unknown", reason: "NoHeapFigures", message: "the platform service has not reported the heap yet" }
-                : {
-                      type: row.type,
-                      status: holds ? "True" : "False",
-                      reason: holds || row.reasons.length === 1 ? row.reasons[0] : row.reasons[1],
-                      message: row.message(s, holds),
-                  }
+    return conditionRows().map(row => {
+        const verdict = row.judge(s)
+        if (!verdict) return { type: row.type, status: "Unknown", reason: "NoHeapFigures", message: "the platform service has not reported the heap yet" }
+        const holds = verdict[0]
+        const value: ConditionValue = {
+            type: row.type,
+            status: holds ? "True" : "False",
+            reason: holds || row.reasons.length === 1 ? row.reasons[0] : row.reasons[1],
+            message: verdict[1],
+        }
         return value
     })
 }

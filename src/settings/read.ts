@@ -1,11 +1,11 @@
 import { sleep } from "@devicescript/core"
 import { readSetting } from "@devicescript/settings"
-import { Config, MAX_TOKEN_PARTS, parseConfig, SETTING_KEYS, SettingValues, tokenPartKey } from "./settings"
+import { Config, MAX_TOKEN_PARTS, parseConfig, settingRows, SettingValues, tokenPartKey } from "./settings"
 
 /** Reads every setting the kubelet uses from DeviceScript settings. */
 export async function readSettingValues(): Promise<SettingValues> {
     const values: SettingValues = {}
-    for (const key of SETTING_KEYS) values[key] = await readSetting(key)
+    for (const s of settingRows()) values[s.key] = await readSetting(s.key)
     // One past the last part, so a gap in the numbering is reported.
     for (let i = 0; i <= MAX_TOKEN_PARTS; i++) {
         const key = tokenPartKey(i)

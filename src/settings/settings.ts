@@ -43,8 +43,8 @@ interface Setting {
     label: string
     /** Unit after the value in the description. */
     unit?: string
-    /** Value when unset. */
-    dflt: any
+    /** Value when unset; none for a setting without a default. */
+    dflt?: any
     /** Set when the setting is required: what to give, for the "missing" message. */
     requiredHint?: string
     /** Never logged: the description shows only what `show` tells of it. */
@@ -167,39 +167,41 @@ function checkTaintKey(v: any, key: string, problems: string[]) {
 
 const SECONDS = "a whole number of seconds"
 
-export const SETTINGS: Setting[] = [
-    { key: "K3S_HOST", field: "host", label: "host", dflt: undefined, requiredHint: "the API server's DNS name or IPv4 address", rule: checkHost },
-    { key: "K3S_PORT", field: "port", label: "port", dflt: 6443, rule: whole(1, 65535, "a port number", true) },
-    { key: "K3S_TLS", field: "tls", label: "tls", dflt: true, rule: checkTls },
-    { key: "NODE_NAME", field: "nodeName", label: "node", dflt: undefined, requiredHint: "the Kubernetes node name", rule: checkNodeName },
-    {
-        key: "K3S_TOKEN",
-        field: "token",
-        label: "token",
-        dflt: undefined,
-        requiredHint: "a bootstrap token, or a ServiceAccount JWT split over K3S_TOKEN_0..K3S_TOKEN_n",
-        secret: true,
-        rule: checkToken,
-        gather: gatherToken,
-        show: (token: string) => `token=<redacted ${hasBootstrapShape(token) ? "bootstrap" : "jwt"}, ${token.length} chars>`,
-    },
-    { key: "RENEW_SECS", field: "renewSeconds", label: "renew", dflt: 10, rule: whole(1, 3600, SECONDS), unit: "s" },
-    { key: "LEASE_SECS", field: "leaseSeconds", label: "lease", dflt: 40, rule: whole(1, 3600, SECONDS), unit: "s" },
-    { key: "STATUS_SECS", field: "statusSeconds", label: "status", dflt: 300, rule: whole(1, 86400, SECONDS), unit: "s" },
-    { key: "MEM_LOW_BYTES", field: "memLowBytes", label: "memLow", dflt: 20480, rule: whole(0, 16777216, "a number of bytes"), unit: "B" },
-    { key: "NODE_IP", field: "nodeIP", label: "ip", dflt: undefined, rule: checkNodeIP, show: v => `ip=${v || "<from network>"}` },
-    { key: "MAX_PODS", field: "maxPods", label: "pods", dflt: 1, rule: whole(0, 110, "a number of pods") },
-    { key: "TAINT_KEY", field: "taintKey", label: "taint", dflt: DEFAULT_TAINT_KEY, rule: checkTaintKey, show: v => `taint=${v || "<none>"}` },
-]
-
-/** The keys DeviceScript settings are read by (token parts aside). */
-export const SETTING_KEYS = SETTINGS.map(s => s.key)
+/**
+ * The rows, built per call rather than held on the heap: they are read at
+ * boot (and when settings are invalid), never afterwards.
+ */
+export function settingRows(): Setting[] {
+    return [
+        { key: "K3S_HOST", field: "host", label: "host", requiredHint: "the API server's DNS name or IPv4 address", rule: checkHost },
+        { key: "K3S_PORT", field: "port", label: "port", dflt: 6443, rule: whole(1, 65535, "a port number", true) },
+        { key: "K3S_TLS", field: "tls", label: "tls", dflt: true, rule: checkTls },
+        { key: "NODE_NAME", field: "nodeName", label: "node", requiredHint: "the Kubernetes node name", rule: checkNodeName },
+        {
+            key: "K3S_TOKEN",
+            field: "token",
+            label: "token",
+            requiredHint: "a bootstrap token, or a ServiceAccount JWT split over K3S_TOKEN_0..K3S_TOKEN_n",
+            secret: true,
+            rule: checkToken,
+            gather: gatherToken,
+            show: (token: string) => `token=<redacted ${hasBootstrapShape(token) ? "bootstrap" : "jwt"}, ${token.length} chars>`,
+        },
+        { key: "RENEW_SECS", field: "renewSeconds", label: "renew", dflt: 10, rule: whole(1, 3600, SECONDS), unit: "s" },
+        { key: "LEASE_SECS", field: "leaseSeconds", label: "lease", dflt: 40, rule: whole(1, 3600, SECONDS), unit: "s" },
+        { key: "STATUS_SECS", field: "statusSeconds", label: "status", dflt: 300, rule: whole(1, 86400, SECONDS), unit: "s" },
+        { key: "MEM_LOW_BYTES", field: "memLowBytes", label: "memLow", dflt: 20480, rule: whole(0, 16777216, "a number of bytes"), unit: "B" },
+        { key: "NODE_IP", field: "nodeIP", label: "ip", rule: checkNodeIP, show: v => `ip=${v || "<from network>"}` },
+        { key: "MAX_PODS", field: "maxPods", label: "pods", dflt: 1, rule: whole(0, 110, "a number of pods") },
+        { key: "TAINT_KEY", field: "taintKey", label: "taint", dflt: DEFAULT_TAINT_KEY, rule: checkTaintKey, show: v => `taint=${v || "<none>"}` },
+    ]
+}
 
 /** Validates every setting at once; `problems` is empty when `config` is usable. */
 export function parseConfig(values: SettingValues): { config: Config; problems: string[] } {
     const problems: string[] = []
     const config: any = {}
-    for (const s of SETTINGS) {
+    for (const s of settingRows()) {
         const before = problems.length
         const v = s.gather ? s.gather(values, problems) : values[s.key]
         let value = s.dflt
@@ -220,7 +222,7 @@ export function parseConfig(values: SettingValues): { config: Config; problems: 
 /** Settings as text for the boot log; a secret shows only what its row allows. */
 export function describeConfig(c: Config): string {
     const config: any = c
-    return SETTINGS.map(s => {
+    return settingRows().map(s => {
         const v = config[s.field]
         if (s.show) return s.show(v)
         return `${s.label}=${s.secret ? "<redacted>" : v}${s.unit || ""}`
@@ -229,7 +231,7 @@ export function describeConfig(c: Config): string {
 
 /** The value a setting has when unset. */
 export function settingDefault(key: string): any {
-    return SETTINGS.find(s => s.key === key).dflt
+    return settingRows().find(s => s.key === key).dflt
 }
 
 /** The token as the firmware will join it (K3S_TOKEN, or K3S_TOKEN_0..n), unchecked; "" if none. */

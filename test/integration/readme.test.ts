@@ -2,8 +2,8 @@ import assert from "node:assert/strict"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, test } from "node:test"
-import { CONDITIONS } from "../../src/k8s/conditions"
-import { SETTINGS } from "../../src/settings/settings"
+import { conditionRows } from "../../src/k8s/conditions"
+import { settingRows } from "../../src/settings/settings"
 import { readEnvFile, REPO } from "../../tools/simulator/project"
 
 // README's conditions and settings tables, and .env.defaults, against the
@@ -25,15 +25,24 @@ function table(heading: string): string[][] {
     return rows
 }
 
+const conditionsSource = readFileSync(join(REPO, "src", "k8s", "conditions.ts"), "utf8")
+
+/** A condition row's "True when" comment, the line above its `type`. */
+function trueWhen(type: string): string {
+    const match = new RegExp(`// True when: (.*)\\n\\s*\\{\\s*type: "${type}"`).exec(conditionsSource)
+    assert.ok(match, `src/k8s/conditions.ts: row ${type} has no "True when" comment`)
+    return match[1]
+}
+
 describe("README matches the firmware's tables", () => {
     test("conditions: one row per condition, in posting order, with its rule and reasons", () => {
-        const expected = CONDITIONS.map(c => [c.type, c.when, c.reasons.join(" / ")])
+        const expected = conditionRows().map(c => [c.type, trueWhen(c.type), c.reasons.join(" / ")])
         assert.deepEqual(table("### Conditions"), expected)
     })
     test("settings: every key, with the default .env.defaults gives it; secrets only in .env.local", () => {
         const defaults = readEnvFile(join(REPO, ".env.defaults"))
         const rows = new Map(table("## Settings").map(r => [r[0], r[1]]))
-        for (const s of SETTINGS) {
+        for (const s of settingRows()) {
             const key = `\`${s.key}\``
             const cell = rows.get(key) ?? [...rows.entries()].find(([k]) => k.startsWith(key))?.[1]
             assert.ok(cell !== undefined, `README has no row for ${s.key}`)
