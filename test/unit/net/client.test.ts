@@ -3,9 +3,6 @@ import { describe, expect, test } from "../harness"
 import { expectContains, expectEqual, expectNotContains } from "../matchers"
 import { FakeServer, repeat, response } from "./fake-wire"
 import { HttpClient, Response } from "../../../src/net/client"
-import { FairQueue } from "../../../src/net/queue"
-import { TransportCounters } from "../../../src/net/counters"
-import { sendRetryingFullQueue } from "../../../src/net/socket-wire"
 import { MAX_WRITE } from "../../../src/net/wire"
 
 const TOKEN = "abcdef.0123456789abcdef"
@@ -242,66 +239,5 @@ describe("client: connection failures", () => {
         expect(server.wires[0].clientClosed).toBe(true)
         await c.fetch("/b")
         expectEqual(server.dials, 2)
-    })
-    test("DeviceScript's full write queue is retried, other send errors are not", async () => {
-        let calls = 0
-        const n = await sendRetryingFullQueue(async () => {
-            calls++
-            if (calls < 3) throw new Error("socket tls://h:1: send error -1")
-        }, ds.millis() + 1000)
-        expectEqual(n, 2)
-        expectEqual(calls, 3)
-        let msg = ""
-        try {
-            await sendRetryingFullQueue(async () => {
-                throw new Error("socket tls://h:1: old socket used")
-            }, ds.millis() + 1000)
-        } catch (e: any) {
-            msg = e.message
-        }
-        expectContains(msg, "old socket used")
-    })
-})
-
-describe("fair queue and counters", () => {
-    test("release hands over to the oldest waiter; a waiter can time out", async () => {
-        const q = new FairQueue()
-        const order: string[] = []
-        expectEqual(await q.acquire(100), true)
-        const waiter = async (name: string) => {
-            if (await q.acquire(5000)) {
-                order.push(name)
-                await ds.sleep(2)
-                q.release()
-            }
-        }
-        waiter.start("w1")
-        waiter.start("w2")
-        await ds.sleep(5)
-        expectEqual(order, [], "both wait while the lock is held")
-        q.release()
-        // the releaser asks again at once: it must queue behind w1 and w2
-        expectEqual(await q.acquire(5000), true)
-        order.push("me")
-        q.release()
-        expectEqual(order, ["w1", "w2", "me"])
-        expectEqual(await q.acquire(10), true)
-        const t0 = ds.millis()
-        expectEqual(await q.acquire(50), false)
-        expect(ds.millis() - t0 >= 50).toBe(true)
-        // the waiter that timed out left the queue: a release frees the lock
-        q.release()
-        expectEqual(await q.acquire(0), true)
-        q.release()
-    })
-    test("counters: latency median and a summary line", () => {
-        const k = new TransportCounters()
-        ;[5, 1, 9, 3].forEach(ms => k.recordLatency(ms))
-        k.requests = 4
-        k.recordError("TimeoutError")
-        expectEqual(k.medianLatencyMs(), 4)
-        expectEqual(k.lastLatencyMs, 3)
-        expectContains(k.summary(), "requests=4 failed=1 conns=0")
-        expectContains(k.summary(), "latency_ms(last/median/avg)=3/4/5 errors=TimeoutError:1")
     })
 })

@@ -1,0 +1,16 @@
+import { describe, test } from "../harness"
+import { expectContains, expectEqual } from "../matchers"
+import { TransportCounters } from "../../../src/net/counters"
+
+describe("transport counters", () => {
+    test("counters: latency median and a summary line", () => {
+        const k = new TransportCounters()
+        ;[5, 1, 9, 3].forEach(ms => k.recordLatency(ms))
+        k.requests = 4
+        k.recordError("TimeoutError")
+        expectEqual(k.medianLatencyMs(), 4)
+        expectEqual(k.lastLatencyMs, 3)
+        expectContains(k.summary(), "requests=4 failed=1 conns=0")
+        expectContains(k.summary(), "latency_ms(last/median/avg)=3/4/5 errors=TimeoutError:1")
+    })
+})
