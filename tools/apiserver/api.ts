@@ -5,8 +5,8 @@ import type { User } from "./auth"
 import { discovery, versionInfo } from "./discovery"
 import { managerName } from "./fields"
 import { jsonPatch, mergePatch, PatchError, strategicMergePatch, type Json } from "./patch"
-import { allowedPath, allowedResource, isAdmin, type Attributes } from "./rbac"
-import { apiVersionOf, findResource, type ResourceDef } from "./resources"
+import { allowedPath, allowedResource, isAdmin } from "./rbac"
+import { apiVersionOf, type ResourceDef } from "./resources"
 import {
     alreadyExists, ApiError, badRequest, internalError, conflict, failure, forbidden, invalid, invalidPatch, invalidValue, methodNotAllowed,
     notFound, pathNotFound, success, unauthorized, unsupportedMediaType,
@@ -14,14 +14,11 @@ import {
 import { rfc3339, type Obj, type Store } from "./store"
 import { decodeError } from "./validation"
 import { NODE_COLUMNS, nodeCells } from "./printers"
+import {
+    deleteOptions, jsonBody, parseResourcePath, patchType, selector, shapeOf, type ApiRequest, type Shape, type Target,
+} from "./request"
 
-export interface ApiRequest {
-    method: string
-    target: string
-    /** Lower-case names. */
-    headers: Record<string, string | undefined>
-    body: Buffer
-}
+export type { ApiRequest } from "./request"
 
 export interface ApiReply {
     code: number
@@ -35,20 +32,6 @@ export interface ApiReply {
 const flowSchemas = {
     exempt: { flow: randomUUID(), level: randomUUID() },
     global: { flow: randomUUID(), level: randomUUID() },
-}
-
-const patchTypes: Record<string, "json" | "merge" | "strategic"> = {
-    "application/json-patch+json": "json",
-    "application/merge-patch+json": "merge",
-    "application/strategic-merge-patch+json": "strategic",
-}
-
-type Shape = "full" | "metadata" | "table"
-
-interface Target extends Attributes {
-    def?: ResourceDef
-    version: string
-    query: URLSearchParams
 }
 
 export class Api {
@@ -237,7 +220,7 @@ export class Api {
     }
 
     private patch(def: ResourceDef, t: Target, req: ApiRequest, manager: string): Obj {
-        const type = patchTypes[mediaType(req.headers["content-type"])]
+        const type = patchType(req)
         if (!type) throw unsupportedMediaType()
         let patch: Json
         try {
@@ -348,103 +331,3 @@ function forbiddenPath(user: User, method: string, path: string): ApiError {
 }
 
 export const encode = (obj: unknown) => Buffer.from(JSON.stringify(obj) + "\n")
-
-const mediaType = (contentType: string | undefined) => (contentType ?? "").split(";")[0].trim().toLowerCase()
-
-function jsonBody(req: ApiRequest): Obj {
-    const type = mediaType(req.headers["content-type"])
-    if (type !== "application/json" && type !== "") throw unsupportedMediaType()
-    try {
-        return JSON.parse(req.body.toString("utf8"))
-    } catch (e) {
-        throw badRequest(`the object provided is unrecognized: ${(e as Error).message}`)
-    }
-}
-
-/**
- * Accept: the first acceptable alternative wins, as in the real negotiation.
- * Tables are printed for nodes only (what kubectl get nodes needs); for other
- * resources kubectl's own fallback alternative, plain JSON, is taken.
- */
-function shapeOf(accept: string | undefined, def: ResourceDef): Shape {
-    for (const alt of (accept ?? "application/json").split(",")) {
-        const [type, ...params] = alt.split(";").map(s => s.trim())
-        if (type !== "application/json" && type !== "*/*" && type !== "application/*") continue
-        const as = params.find(p => p.startsWith("as="))?.slice(3)
-        if (!as) return "full"
-        if (as === "PartialObjectMetadata" || as === "PartialObjectMetadataList") return "metadata"
-        if (as === "Table" && params.includes("v=v1") && def.resource === "nodes") return "table"
-    }
-    throw new ApiError(
-        406,
-        failure(406, "NotAcceptable", "only the following media types are accepted: application/json, application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1")
-    )
-}
-
-function fieldValue(obj: Obj, path: string): string {
-    let v: any = obj
-    for (const p of path.split(".")) v = v?.[p]
-    return v === undefined || v === null ? "" : String(v)
-}
-
-/** fieldSelector and labelSelector, the equality forms. */
-function selector(query: URLSearchParams): (o: Obj) => boolean {
-    const terms = (s: string | null) =>
-        (s ?? "")
-            .split(",")
-            .filter(Boolean)
-            .map(term => {
-                const m = /^([^!=]+)(==|=|!=)(.*)$/.exec(term)
-                if (!m) throw badRequest(`unable to parse requirement: ${term}`)
-                return { key: m[1].trim(), negate: m[2] === "!=", value: m[3].trim() }
-            })
-    const fields = terms(query.get("fieldSelector"))
-    const labels = terms(query.get("labelSelector"))
-    return o =>
-        fields.every(f => (fieldValue(o, f.key) === f.value) !== f.negate) &&
-        labels.every(l => ((o.metadata.labels?.[l.key] ?? undefined) === l.value) !== l.negate)
-}
-
-function deleteOptions(req: ApiRequest): { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } } {
-    const q = new URL(req.target, "http://x").searchParams
-    let body: Obj = {}
-    if (req.body.length > 0) {
-        try {
-            body = JSON.parse(req.body.toString("utf8"))
-        } catch (e) {
-            throw badRequest(`error decoding DeleteOptions: ${(e as Error).message}`)
-        }
-    }
-    const grace = q.get("gracePeriodSeconds")
-    return {
-        gracePeriodSeconds: grace !== null ? Number(grace) : body.gracePeriodSeconds,
-        preconditions: body.preconditions,
-    }
-}
-
-/** /api/v1/... and /apis/GROUP/VERSION/... into request attributes; undefined for other paths. */
-function parseResourcePath(method: string, path: string, query: URLSearchParams): Target | undefined {
-    const parts = path.split("/").filter(Boolean)
-    let group: string
-    let version: string
-    let rest: string[]
-    if (parts[0] === "api" && parts.length >= 3) [group, version, rest] = ["", parts[1], parts.slice(2)]
-    else if (parts[0] === "apis" && parts.length >= 4) [group, version, rest] = [parts[1], parts[2], parts.slice(3)]
-    else return undefined
-    let namespace = ""
-    if (rest[0] === "namespaces" && rest.length >= 3) {
-        namespace = rest[1]
-        rest = rest.slice(2)
-    }
-    const [resource, name = "", subresource = ""] = rest
-    const watch = query.get("watch") === "true" || query.get("watch") === "1"
-    const verbs: Record<string, string> = {
-        GET: name ? "get" : watch ? "watch" : "list",
-        POST: "create",
-        PUT: "update",
-        PATCH: "patch",
-        DELETE: name ? "delete" : "deletecollection",
-    }
-    const def = findResource(group, version, resource)
-    return { verb: verbs[method] ?? method.toLowerCase(), group, version, resource, subresource, namespace, name, def, query }
-}
