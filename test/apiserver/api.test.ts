@@ -1,7 +1,9 @@
 import assert from "node:assert/strict"
 import { describe, test } from "node:test"
 import { JSONPATCH, leaseBody, leasePath, MERGE, micro, nodeBody, SMP, useEmulator } from "./harness"
+import { RECORDING_RBAC } from "./replay"
 import { call, header } from "./wire"
+import { eventually } from "../harness/admin"
 
 describe("nodes", () => {
     const ctx = useEmulator()
@@ -15,8 +17,9 @@ describe("nodes", () => {
         assert.match(meta.resourceVersion, /^\d+$/)
         assert.equal(meta.managedFields[0].manager, "picokubelet")
         assert.deepEqual(r.json.spec.taints.at(-1), { key: "node.kubernetes.io/not-ready", effect: "NoSchedule" })
-        // the TTL controller annotates right after
-        assert.equal(ctx.server.store.getNode("n1")?.metadata.annotations["node.alpha.kubernetes.io/ttl"], "0")
+        // the TTL controller annotates a moment later, not in the reply
+        assert.equal(r.json.metadata.annotations?.["node.alpha.kubernetes.io/ttl"], undefined)
+        await eventually("the TTL annotation", 2000, () => ctx.server.store.getNode("n1")?.metadata.annotations?.["node.alpha.kubernetes.io/ttl"])
     })
 
     test("without fieldManager, the manager is the User-Agent up to its first slash", async () => {
@@ -108,12 +111,14 @@ describe("leases", () => {
         assert.equal(created.status, 201)
         const first = structuredClone(created.json)
         first.spec.renewTime = micro(10_000)
-        const ok = await call(ctx.conn, "PUT", path, boot(), first)
+        // an update (PUT) is not among the kubelet's rights: an admin's
+        const admin = ctx.server.tokens.admin
+        const ok = await call(ctx.conn, "PUT", path, admin, first)
         assert.equal(ok.status, 200)
         assert.notEqual(ok.json.metadata.resourceVersion, created.json.metadata.resourceVersion)
         const stale = structuredClone(created.json)
         stale.spec.renewTime = micro(20_000)
-        const r = await call(ctx.conn, "PUT", path, boot(), stale)
+        const r = await call(ctx.conn, "PUT", path, admin, stale)
         assert.equal(r.status, 409)
         assert.equal(r.json.reason, "Conflict")
         assert.match(r.json.message, /^Operation cannot be fulfilled on leases.coordination.k8s.io "n2": the object has been modified/)
@@ -157,7 +162,8 @@ describe("leases", () => {
 })
 
 describe("pods and events", () => {
-    const ctx = useEmulator()
+    // the rights pod theater will ask for, beyond deploy/rbac.yaml
+    const ctx = useEmulator({ rbacManifests: [RECORDING_RBAC] })
     const boot = () => ctx.server.tokens.bootstrap
     const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p1" }, spec: { nodeName: "n4", containers: [{ name: "c", image: "busybox:1.36" }] } }
     const podPath = "/api/v1/namespaces/default/pods/p1"

@@ -4,6 +4,7 @@ import { request as httpRequest } from "node:http"
 import { FakeClock } from "../../tools/apiserver/index"
 import { humanDuration, nodesWide, tabwrite } from "../../tools/apiserver/printers"
 import { leaseBody, micro, nodeBody, SMP, useEmulator } from "./harness"
+import { RECORDING_RBAC } from "./replay"
 import { call } from "./wire"
 
 describe("kubectl-style printers", () => {
@@ -38,7 +39,8 @@ describe("kubectl-style printers", () => {
 
 describe("describe node", () => {
     const clock = new FakeClock()
-    const ctx = useEmulator({ clock })
+    // events are posted with the rights pod theater will ask for
+    const ctx = useEmulator({ clock, rbacManifests: [RECORDING_RBAC] })
 
     test("shows labels, taints, lease, conditions, addresses, capacity, system info, events", async () => {
         const boot = ctx.server.tokens.bootstrap
@@ -54,7 +56,7 @@ describe("describe node", () => {
         // within the grace period: still Ready, and the not-ready taint is gone
         clock.advance(30_000)
         const out = ctx.server.describeNode("esp-2")
-        assert.match(out, /^Name: +esp-2\nRoles: +<none>\nLabels: +kubernetes\.io\/arch=xtensa-lx7\n +kubernetes\.io\/hostname=esp-2\n/)
+        assert.match(out, /^Name: +esp-2\nRoles: +<none>\nLabels: +beta\.kubernetes\.io\/arch=xtensa-lx7\n +beta\.kubernetes\.io\/os=devicescript\n +kubernetes\.io\/arch=xtensa-lx7\n +kubernetes\.io\/hostname=esp-2\n/)
         assert.match(out, /\nAnnotations: +node\.alpha\.kubernetes\.io\/ttl: 0\n/)
         assert.match(out, /\nTaints: +picokubelet\.dev\/no-containers=true:NoSchedule\n/)
         assert.match(out, /\nLease:\n  HolderIdentity: +esp-2\n  AcquireTime: +<unset>\n  RenewTime: +Fri, 20 Nov 2026 22:39:30 \+0000\n/)

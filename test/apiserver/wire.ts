@@ -6,7 +6,9 @@ import tls from "node:tls"
 import { join, resolve } from "node:path"
 import type { ApiServer } from "../../tools/apiserver/index"
 
-export const fixtureDir = resolve(__dirname, "../fixtures/kube-apiserver-1.26")
+/** Recordings of a real kube-apiserver, one directory per version. */
+export const fixtureDirFor = (version: string) => resolve(__dirname, "../fixtures", `kube-apiserver-${version}`)
+export const fixtureDir = fixtureDirFor("1.26")
 
 export interface RawResponse {
     status: number
@@ -81,10 +83,12 @@ export class RawClient {
     private waiter?: () => void
     ended?: string
 
-    constructor(server: ApiServer) {
+    /** `client`: a client certificate and key (PEM files), as an admin of a real server authenticates. */
+    constructor(server: Pick<ApiServer, "port" | "caFile">, client?: { certFile: string; keyFile: string }) {
         const opts = { host: "127.0.0.1", port: server.port }
+        const identity = client && { cert: readFileSync(client.certFile), key: readFileSync(client.keyFile) }
         this.sock = server.caFile
-            ? tls.connect({ ...opts, servername: "localhost", ca: readFileSync(server.caFile) })
+            ? tls.connect({ ...opts, servername: "localhost", ca: readFileSync(server.caFile), ...identity })
             : net.connect(opts)
         this.sock.on("data", d => {
             this.buf = Buffer.concat([this.buf, d])
@@ -147,15 +151,15 @@ export interface Fixture {
     response: RawResponse
 }
 
-export function loadFixtures(): Fixture[] {
-    const names = readdirSync(fixtureDir)
+export function loadFixtures(dir = fixtureDir): Fixture[] {
+    const names = readdirSync(dir)
         .filter(f => f.endsWith(".request.http"))
         .map(f => f.slice(0, -".request.http".length))
         .sort()
     return names.map(name => {
-        const response = parseResponse(readFileSync(join(fixtureDir, `${name}.response.http`)))
+        const response = parseResponse(readFileSync(join(dir, `${name}.response.http`)))
         if (!response) throw new Error(`fixture ${name}: incomplete response`)
-        return { name, request: readFileSync(join(fixtureDir, `${name}.request.http`)), response }
+        return { name, request: readFileSync(join(dir, `${name}.request.http`)), response }
     })
 }
 

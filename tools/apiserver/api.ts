@@ -5,7 +5,7 @@ import type { User } from "./auth"
 import { discovery, versionInfo } from "./discovery"
 import { managerName } from "./fields"
 import { jsonPatch, mergePatch, PatchError, strategicMergePatch, type Json } from "./patch"
-import { allowedPath, allowedResource, isAdmin } from "./rbac"
+import { allowedPath, allowedResource, isAdmin, type Grant } from "./rbac"
 import { apiVersionOf, type ResourceDef } from "./resources"
 import {
     alreadyExists, ApiError, badRequest, internalError, conflict, failure, forbidden, invalid, invalidPatch, invalidValue, methodNotAllowed,
@@ -35,13 +35,13 @@ const flowSchemas = {
 }
 
 export class Api {
-    /** Warning headers and Content-Type of the request being handled. */
-    private warnings: string[] = []
+    /** Content-Type of the reply being made. */
     private contentType = "application/json"
 
     constructor(
         private store: Store,
         private authenticate: (authorization: string | undefined) => User | undefined,
+        private grants: Grant[],
         private now: () => number,
         private serverAddress: () => string
     ) {}
@@ -60,10 +60,8 @@ export class Api {
             headers["X-Kubernetes-Pf-Flowschema-Uid"] = fs.flow
             headers["X-Kubernetes-Pf-Prioritylevel-Uid"] = fs.level
             if (injected) throw injected
-            this.warnings = []
             this.contentType = "application/json"
             const [code, body] = this.route(req, user)
-            if (this.warnings.length > 0) headers.Warning = this.warnings.join(", ")
             headers["Content-Type"] = this.contentType
             return { code, headers, body }
         } catch (e) {
@@ -91,7 +89,7 @@ export class Api {
             if (!doc) throw pathNotFound()
             return [200, encode(doc)]
         }
-        if (!allowedResource(user, target)) {
+        if (!allowedResource(this.grants, user, target)) {
             throw forbidden(user.name, target.verb, target, target.namespace, target.name, target.subresource)
         }
         const def = target.def
@@ -184,16 +182,8 @@ export class Api {
         if (causes.length > 0) throw invalid(def.kind, def.group, obj.metadata?.name ?? "", causes)
     }
 
-    /** What decoding into the typed object does: unknown fields go (with a warning), defaults appear. */
+    /** What decoding into the typed object does: defaults appear. */
     private decode(def: ResourceDef, obj: Obj): void {
-        for (const path of def.unknownFields ?? []) {
-            const parent = path.slice(0, -1).reduce<Obj | undefined>((o, k) => o?.[k], obj)
-            const last = path[path.length - 1]
-            if (parent && last in parent) {
-                delete parent[last]
-                this.warnings.push(`299 - ${JSON.stringify(`unknown field "${path.join(".")}"`)}`)
-            }
-        }
         def.normalize?.(obj)
     }
 

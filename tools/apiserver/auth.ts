@@ -16,8 +16,8 @@ export interface Tokens {
 
 export const anonymous: User = { name: "system:anonymous", groups: ["system:unauthenticated"] }
 
-/** The ServiceAccount the JWT names; picokubelet's docs bind it to the kubelet role. */
-export const serviceAccount = { namespace: "kube-system", name: "picokubelet" }
+/** The ServiceAccount the JWT names: deploy/rbac.yaml's, which it binds to the kubelet role. */
+export const serviceAccount = { namespace: "picokubelet", name: "picokubelet" }
 
 const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
 const randomToken = (n: number) => [...randomBytes(n)].map(b => alphabet[b % alphabet.length]).join("")

@@ -2,15 +2,15 @@
 // resources the emulator serves.
 import { resources, type ResourceDef } from "./resources"
 
-// the server the fixtures were recorded against
+// the real control plane the 1.31 fixtures were recorded from (tools/cluster)
 export const versionInfo = {
     major: "1",
-    minor: "26",
-    gitVersion: "v1.26.0",
-    gitCommit: "d15ef3101210b20aac2e7a044ef087f397ad58c0",
-    gitTreeState: "dirty",
-    buildDate: "2026-11-20T22:25:33Z",
-    goVersion: "go1.19.8",
+    minor: "31",
+    gitVersion: "v1.31.4",
+    gitCommit: "a78aa47129b8539636eb86a9d00e31b2720fe06b",
+    gitTreeState: "clean",
+    buildDate: "2024-12-10T11:37:26Z",
+    goVersion: "go1.26.8",
     compiler: "gc",
     platform: "linux/amd64",
 }

@@ -2,7 +2,7 @@
 // manager owns what its request changed; "." marks a map or list element it
 // created. This makes replies (and their byte counts) look like the real ones.
 import { deepEqual, type Json } from "./patch"
-import { hasAtomicElements, isAlwaysPresent, isGoMap, mergeKeyOf } from "./schema"
+import { hasAtomicElements, isAlwaysPresent, isAtomicList, isGoMap, mergeKeyOf } from "./schema"
 
 export type FieldSet = { [k: string]: FieldSet }
 type Obj = { [k: string]: Json }
@@ -27,7 +27,7 @@ export function changedFields(before: Json | undefined, after: Json | undefined,
         // a new empty struct ({} resources, securityContext) is still a field set
         return prev === undefined ? {} : undefined
     }
-    const key = mergeKeyOf(field)
+    const key = isAtomicList(field) ? undefined : mergeKeyOf(field)
     if (Array.isArray(after) && key) {
         const prev = Array.isArray(before) ? before : undefined
         const set: FieldSet = prev || isAlwaysPresent(field) ? {} : { ".": {} }

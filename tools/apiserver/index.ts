@@ -6,10 +6,11 @@ import { Api } from "./api"
 import { authenticator, bootstrapTokenPattern, newAdminToken, newBootstrapToken, newServiceAccountJwt, type Tokens } from "./auth"
 import { ensureCerts, readPem } from "./certs"
 import { systemClock, type Clock } from "./clock"
-import { runGarbageCollector, runTtlController } from "./controllers"
+import { runGarbageCollector, runNodeLabelControllers } from "./controllers"
 import { Faults, type FaultSpec } from "./faults"
 import { NodeLifecycle, type ReadyTransition } from "./lifecycle"
 import { describeNode, nodesWide } from "./printers"
+import { DEPLOY_RBAC, loadGrants } from "./rbac"
 import { RequestLog, WireServer } from "./server"
 import { Store, type Obj } from "./store"
 
@@ -32,6 +33,8 @@ export interface ApiServerOptions {
     gracePeriodSeconds?: number
     clock?: Clock
     quiet?: boolean
+    /** RBAC manifests applied beside deploy/rbac.yaml (what a test grants on top). */
+    rbacManifests?: string[]
 }
 
 /** Read access to what the emulator stores; every call returns a copy. */
@@ -115,13 +118,14 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     const tokens = loadTokens(tokensFile, opts, clock.now())
 
     const store = new Store(() => clock.now())
-    runTtlController(store)
+    const stopNodeLabelControllers = runNodeLabelControllers(store, clock)
     runGarbageCollector(store)
     const lifecycle = new NodeLifecycle(store, clock, (opts.gracePeriodSeconds ?? 40) * 1000)
     const faults = new Faults()
     const log = new RequestLog()
     const displayHost = host === "127.0.0.1" || host === "0.0.0.0" || host === "::" ? "localhost" : host
-    const api = new Api(store, authenticator(tokens), () => clock.now(), (): string => `${host}:${wire.port}`)
+    const grants = loadGrants([DEPLOY_RBAC, ...(opts.rbacManifests ?? [])])
+    const api = new Api(store, authenticator(tokens), grants, () => clock.now(), (): string => `${host}:${wire.port}`)
     const wire: WireServer = new WireServer({
         host,
         port: opts.port ?? 6443,
@@ -184,6 +188,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
         getNodesWide: () => nodesWide(store.list("nodes"), clock.now()),
         describeNode: name => describeNode(nodeView(name)),
         async stop() {
+            stopNodeLabelControllers()
             lifecycle.stop()
             await wire.close()
         },

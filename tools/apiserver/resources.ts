@@ -23,8 +23,6 @@ export interface ResourceDef {
      * without omitempty appear (as null, {} or zero) and count as written.
      */
     normalize?(obj: Obj): void
-    /** Fields this API version does not know: dropped with a warning, as 1.26 does. */
-    unknownFields?: string[][]
     /** Admission plugins, after managedFields were computed. */
     admit?(obj: Obj): void
     /** Graceful deletion applies (pods bound to a node). */
@@ -104,8 +102,6 @@ const pods: ResourceDef = {
             cs.imageID ??= ""
         }
     },
-    // status.hostIPs arrived in 1.28
-    unknownFields: [["status", "hostIPs"]],
     prepareCreate(pod) {
         const spec = (pod.spec ??= {})
         for (const c of spec.containers ?? []) {

@@ -27,6 +27,9 @@ const goMaps = new Set(["labels", "annotations", "capacity", "allocatable", "lim
 /** Struct-typed lists whose elements are atomic for server-side apply. */
 const atomicElements = new Set(["ownerReferences"])
 
+/** listType=atomic: merged by key in a strategic merge patch, yet owned as a whole in managedFields. */
+const atomicLists = new Set(["hostIPs"])
+
 /** Lists the Go types encode even when empty (no omitempty): never "created" by a writer. */
 const alwaysPresent = new Set(["containers"])
 
@@ -35,6 +38,7 @@ export const mergeKeyOf = (field: string): string | undefined => mergeKeys[field
 export const isMergedScalarList = (field: string) => mergedScalarLists.has(field)
 export const isGoMap = (field: string) => goMaps.has(field)
 export const hasAtomicElements = (field: string) => atomicElements.has(field)
+export const isAtomicList = (field: string) => atomicLists.has(field)
 
 // Go encodes struct fields in declaration order; one global rank reproduces
 // that for every type stored here because their shared field names never
@@ -64,7 +68,7 @@ const fieldOrder = [
     "nodeName", "hostNetwork", "securityContext", "imagePullSecrets", "hostname", "subdomain",
     "affinity", "schedulerName", "tolerations", "operator", "tolerationSeconds",
     "priorityClassName", "priority", "enableServiceLinks", "preemptionPolicy",
-    "hostIP", "podIP", "podIPs", "ip", "startTime", "initContainerStatuses", "containerStatuses",
+    "hostIP", "hostIPs", "podIP", "podIPs", "ip", "startTime", "initContainerStatuses", "containerStatuses",
     "running", "startedAt", "qosClass",
     // Event
     "involvedObject", "fieldPath", "source", "component", "host", "firstTimestamp",

@@ -27,6 +27,11 @@ export const envVarFor = (cmd: Command) => "TEST_ASSET_" + cmd.toUpperCase().rep
 export const cacheRoot = () => join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "picokubelet", "k8s")
 const versionDir = (version: string) => join(cacheRoot(), `${version}-linux-amd64`)
 
+/** Bumped whenever how the commands are built changes, so caches made the old way are rebuilt. */
+const RECIPE = `2 kine ${KINE_VERSION}`
+const recipeFile = (version: string) => join(versionDir(version), "recipe")
+const builtByThisRecipe = (version: string) => existsSync(recipeFile(version)) && readFileSync(recipeFile(version), "utf8").trim() === RECIPE
+
 /** The version asked for: --k8s-version, else PICOKUBELET_K8S_VERSION, else the default minor. */
 export function requestedVersion(argv = process.argv): string {
     const i = argv.indexOf("--k8s-version")
@@ -43,7 +48,7 @@ function cachedVersions(requested: string): string[] {
     if (!existsSync(cacheRoot())) return []
     return readdirSync(cacheRoot())
         .map(d => /^(v1\.\d+\.\d+)-linux-amd64$/.exec(d)?.[1])
-        .filter((v): v is string => !!v && (v === requested || minorOf(v) === requested))
+        .filter((v): v is string => !!v && (v === requested || minorOf(v) === requested) && builtByThisRecipe(v))
         .sort((a, b) => patchOf(b) - patchOf(a))
 }
 
@@ -129,19 +134,27 @@ function wrapperReplaces(upstreamGoMod: string, stagingVersion: string): { lines
     return { lines, staging }
 }
 
-/** Why `version` cannot be built from the proxy, or undefined when every module it needs is served. */
-async function unservedModules(go: string, version: string, cwd: string): Promise<{ why?: string; goMod?: string }> {
+interface Upstream {
+    goMod: string
+    /** The release's commit and tag time, stamped into the binaries as a release build has them. */
+    commit: string
+    date: string
+}
+
+/** k8s.io/kubernetes at `version`, or why it cannot be built from the proxy (a module it needs is not served). */
+async function upstreamModules(go: string, version: string, cwd: string): Promise<{ why?: string; upstream?: Upstream }> {
     const dl = await run(go, ["mod", "download", "-json", `k8s.io/kubernetes@${version}`], { cwd, env: GO_ENV })
-    const goModFile = /"GoMod": "([^"]+)"/.exec(dl.output)?.[1]
-    if (dl.code !== 0 || !goModFile) return { why: `k8s.io/kubernetes@${version} is not served` }
-    const goMod = readFileSync(goModFile, "utf8")
+    if (dl.code !== 0) return { why: `k8s.io/kubernetes@${version} is not served` }
+    const module = JSON.parse(dl.output)
+    const goMod = readFileSync(module.GoMod, "utf8")
+    const info = JSON.parse(readFileSync(module.Info, "utf8"))
     const stagingVersion = "v0" + version.slice(2)
     const { staging } = wrapperReplaces(goMod, stagingVersion)
     const mods = staging.filter(m => !m.startsWith("k8s.io/sample-")).map(m => `${m}@${stagingVersion}`)
     const r = await run(go, ["mod", "download", "-json", ...mods], { cwd, env: GO_ENV })
     const failed = [...r.output.matchAll(/"Path": "([^"]+)",\s*"Version": "[^"]+",\s*"Error"/g)].map(m => m[1])
     if (r.code !== 0) return { why: `not served: ${failed.join(", ") || r.output.trim().split("\n").slice(-1)[0]}` }
-    return { goMod }
+    return { upstream: { goMod, commit: info.Origin?.Hash ?? "", date: info.Time.replace(/\.\d+Z$/, "Z") } }
 }
 
 /**
@@ -164,10 +177,9 @@ async function candidatePatches(go: string, requested: string, cwd: string): Pro
 
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`
 
-function versionLdflags(version: string): string {
+function versionLdflags(version: string, upstream: Upstream): string {
     const [, major, minor] = /^v(\d+)\.(\d+)/.exec(version)!
-    const buildDate = new Date().toISOString().replace(/\.\d+Z$/, "Z")
-    const stamp = { gitVersion: version, gitMajor: major, gitMinor: minor, gitTreeState: "clean", buildDate }
+    const stamp = { gitVersion: version, gitMajor: major, gitMinor: minor, gitCommit: upstream.commit, gitTreeState: "clean", buildDate: upstream.date }
     const pkgs = ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"]
     return pkgs.flatMap(p => Object.entries(stamp).map(([k, v]) => `-X ${p}.${k}=${v}`)).join(" ")
 }
@@ -183,13 +195,13 @@ function buildFailure(what: string, logFile: string, output: string): Error {
 }
 
 /** Builds the Kubernetes commands of one version and kine into its cache directory. */
-async function build(go: string, version: string, goMod: string, lacking: Command[], log: (line: string) => void) {
+async function build(go: string, version: string, upstream: Upstream, lacking: Command[], log: (line: string) => void) {
     const dir = versionDir(version)
     const src = join(dir, "src")
     mkdirSync(src, { recursive: true })
     const stagingVersion = "v0" + version.slice(2)
-    const goLine = /^go (\S+)$/m.exec(goMod)?.[1] ?? "1.22.0"
-    const { lines } = wrapperReplaces(goMod, stagingVersion)
+    const goLine = /^go (\S+)$/m.exec(upstream.goMod)?.[1] ?? "1.22.0"
+    const { lines } = wrapperReplaces(upstream.goMod, stagingVersion)
     writeFileSync(
         join(src, "go.mod"),
         `// Generated by tools/cluster: builds k8s.io/kubernetes ${version} with its staging\n` +
@@ -222,7 +234,7 @@ async function build(go: string, version: string, goMod: string, lacking: Comman
         } else {
             r = await run(
                 go,
-                ["build", "-trimpath", "-tags", "selinux,notest", "-ldflags", versionLdflags(version), "-o", tmpOut, `k8s.io/kubernetes/cmd/${cmd}`],
+                ["build", "-trimpath", "-tags", "selinux,notest", "-ldflags", versionLdflags(version, upstream), "-o", tmpOut, `k8s.io/kubernetes/cmd/${cmd}`],
                 { cwd: src, env: { ...GO_ENV, CGO_ENABLED: "0" }, logFile }
             )
         }
@@ -288,15 +300,17 @@ export async function ensureBinaries(requested = requestedVersion(), log: (line:
         const started = Date.now()
         const reasons: string[] = []
         for (const version of await candidatePatches(go, requested, cacheRoot())) {
-            const served = await unservedModules(go, version, cacheRoot())
+            const served = await upstreamModules(go, version, cacheRoot())
             if (served.why) {
                 reasons.push(`${version}: ${served.why}`)
                 log(`${version}: ${served.why}; trying the patch before it`)
                 continue
             }
-            const lacking = missing(locate(versionDir(version)))
+            // a cache made by an older recipe is rebuilt whole (Go's build cache keeps that quick)
+            const lacking = builtByThisRecipe(version) ? missing(locate(versionDir(version))) : [...COMMANDS]
             log(`control plane ${version}: building ${lacking.join(", ")} into ${versionDir(version)} (a cold build takes tens of minutes)`)
-            await build(go, version, served.goMod!, lacking, log)
+            await build(go, version, served.upstream!, lacking, log)
+            writeFileSync(recipeFile(version), RECIPE + "\n")
             log(`control plane ${version}: ready in ${seconds(Date.now() - started)}`)
             const done = findBinaries(version)
             if (!done.resolved) throw new Error(`built ${version} but still missing ${done.missing.join(", ")}`)

@@ -291,6 +291,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         await waitFor("kube-scheduler", "healthy", 60000, async () => (await httpsStatus(schedPort, "/healthz", {})) === 200)
 
         const kubectl = new Kubectl(binaries.kubectl, files.admin)
+        // ServiceAccount admission refuses pods until the controller made the namespace's default account
+        await waitFor("kube-controller-manager", "creating default/default", 60000, async () =>
+            (await kubectl.run("-n", "default", "get", "serviceaccount", "default", "--ignore-not-found", "-o", "name")).trim() !== ""
+        )
         const token = `${randomLower(6)}.${randomLower(16)}`
         const [id, secret] = token.split(".")
         await kubectl.apply(rbacFor(opts.nodeNames ?? ["esp-node-01"]))
