@@ -1,10 +1,12 @@
 // `npm start`: the firmware in the simulator against the bundled API server
-// emulator, or against a real cluster when .env.local names one, with a live
-// view of the node. Ctrl-C stops everything this started.
+// emulator, a real control plane on this machine (`-- --real`), or a real
+// cluster when .env.local names one, with a live view of the node. Ctrl-C
+// stops everything this started.
 import { readFileSync } from "node:fs"
 import { request } from "node:https"
 import { join } from "node:path"
 import { startApiServer, ApiServer } from "./apiserver"
+import { startCluster } from "./cluster"
 import { nodesWide } from "./apiserver/printers"
 import { Simulator } from "./simulator"
 import { readEnvFile, REPO, Settings } from "./simulator/project"
@@ -22,16 +24,36 @@ interface Target {
     stop(): Promise<void>
 }
 
+/** The user's settings pointed at a server this process started, with its token. */
+function localSettings(user: Settings, port: number, token: string): Settings {
+    const settings: Settings = { ...user, K3S_HOST: "localhost", K3S_PORT: port, K3S_TLS: true, K3S_TOKEN: token }
+    for (const key of Object.keys(settings)) if (isTokenPartKey(key)) delete settings[key]
+    return settings
+}
+
 async function emulatorTarget(user: Settings): Promise<Target> {
     const api: ApiServer = await startApiServer({ port: 0, quiet: true })
-    const settings: Settings = { ...user, K3S_HOST: "localhost", K3S_PORT: api.port, K3S_TLS: true, K3S_TOKEN: api.tokens.bootstrap }
-    for (const key of Object.keys(settings)) if (isTokenPartKey(key)) delete settings[key]
     return {
-        settings,
+        settings: localSettings(user, api.port, api.tokens.bootstrap),
         vmEnv: { NODE_EXTRA_CA_CERTS: api.caFile! },
         label: `emulator ${api.url} (CA ${api.caFile}, admin kubeconfig ${api.kubeconfigFile})`,
         nodeRow: async () => api.getNodesWide(),
         stop: () => api.stop(),
+    }
+}
+
+/** kube-apiserver, controller-manager and scheduler built from Go modules, on loopback. */
+async function realTarget(user: Settings): Promise<Target> {
+    const node = String(user.NODE_NAME)
+    const cluster = await startCluster({ nodeNames: [node], log: line => console.log(`picokubelet: ${line}`) })
+    return {
+        settings: localSettings(user, cluster.port, cluster.token),
+        vmEnv: { NODE_EXTRA_CA_CERTS: cluster.caFile },
+        label:
+            `real control plane ${cluster.version} ${cluster.url}\n` +
+            `  kubectl: KUBECONFIG=${cluster.kubeconfigFile} ${cluster.kubectl.path} get nodes -o wide`,
+        nodeRow: () => cluster.kubectl.run("get", "node", node, "-o", "wide").catch(e => `${e.message}\n`),
+        stop: () => cluster.stop(),
     }
 }
 
@@ -104,7 +126,9 @@ async function main() {
     const local = readEnvFile(join(REPO, ".env.local"))
     // a cluster on this machine is named by its CA file, since its host is local
     const useCluster = !LOCAL_HOSTS.includes(String(local.K3S_HOST ?? "")) || !!local.K3S_CA_FILE
-    const target = useCluster ? clusterTarget(user) : await emulatorTarget(user)
+    const real = process.argv.includes("--real")
+    if (real && useCluster) throw new Error("--real starts a control plane on this machine; .env.local names another cluster (K3S_HOST / K3S_CA_FILE)")
+    const target = real ? await realTarget(user) : useCluster ? clusterTarget(user) : await emulatorTarget(user)
     const watch = new Watch()
     console.log(`picokubelet: starting the simulator against the ${target.label}`)
     const sim = await Simulator.start({
@@ -122,7 +146,7 @@ async function main() {
     const stop = async (why: string) => {
         if (stopping) return
         stopping = true
-        console.log(`\n${why}: stopping the simulator${useCluster ? "" : " and the emulator"}`)
+        console.log(`\n${why}: stopping the simulator${useCluster ? "" : real ? " and the control plane" : " and the emulator"}`)
         await sim.stop()
         await target.stop()
         process.exit(0)

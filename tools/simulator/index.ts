@@ -87,6 +87,8 @@ export class Simulator {
     }
 
     private async startVm() {
+        // a power cycle: the banner of an earlier VM is already in the log
+        const fromIndex = this.logs.length
         const vm = startChild(
             process.execPath,
             [CLI, "vm", "--tcp", "--device-id", this.deviceId, "--stateless"],
@@ -106,12 +108,24 @@ export class Simulator {
         }
         eachLine(vm.stdout!, onRaw)
         eachLine(vm.stderr!, onRaw)
-        await this.waitForLog(/DeviceScript Simulator/, 30000)
+        await this.waitForLog(/DeviceScript Simulator/, 30000, fromIndex)
     }
 
     /** Kills the VM process and starts a new one (a board power cycle). */
     async restartVm(vmEnv?: Record<string, string>) {
+        await this.powerOff()
+        await this.powerOn(vmEnv)
+    }
+
+    /** Kills the VM process: the board loses power; devtools and the bus stay. */
+    async powerOff() {
         if (this.vm) await stopChild(this.vm)
+        this.vm = undefined
+    }
+
+    /** Starts a VM and deploys the program again, as a board boots from flash. */
+    async powerOn(vmEnv?: Record<string, string>) {
+        if (this.vm) throw new Error("the simulated board is already powered on")
         if (vmEnv) this.opts.vmEnv = vmEnv
         await this.startVm()
         await this.devtools!.deploy(this.opts.entry ?? "src/main.ts")
