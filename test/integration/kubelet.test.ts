@@ -8,6 +8,7 @@ import { after, before, describe, test } from "node:test"
 import { ApiServer, startApiServer } from "../../tools/apiserver"
 import { Simulator } from "../../tools/simulator"
 import { adminRequest, eventually, sleep } from "../harness/admin"
+import { nodeCondition, readyAndRenewing } from "../harness/node-state"
 
 // The firmware in the simulator against the emulator, periods shortened by
 // settings: renew 2 s, lease 8 s, grace 8 s, status report 60 s (so any
@@ -43,11 +44,16 @@ function kubectl(): boolean {
 }
 
 const condition = (node: any, type: string) => node?.status?.conditions?.find((c: any) => c.type === type)
-const ready = (api: ApiServer) => condition(api.store.getNode(NODE), "Ready")?.status
-/** What each test starts from, whatever ran before it: the node Ready and its lease renewing. */
-async function readyAndRenewing(api: ApiServer, sim: Simulator) {
-    await eventually("Ready=True", 30000, () => (ready(api) === "True" ? true : undefined))
-    await sim.waitForLog(/^lease: renewed #/, 15000, sim.logs.length)
+const ready = (api: ApiServer) => nodeCondition(api, NODE, "Ready")?.status
+
+/** A board power cycle with a new DHCP address; returns once the Node carries it. */
+async function rebootWithAddress(sim: Simulator, api: ApiServer, address: string) {
+    await sim.platform!.setAddress(address)
+    await sim.restartVm()
+    await eventually(`address ${address}`, 30000, () => {
+        const a = api.store.getNode(NODE)?.status.addresses
+        return a?.length === 2 && a[0].address === address ? a : undefined
+    })
 }
 
 const renewalNumbers = (sim: Simulator) =>
@@ -114,7 +120,7 @@ describe("kubelet against the emulator", () => {
     })
 
     test("renewTime strictly increases at the configured cadence", async () => {
-        await readyAndRenewing(api, sim)
+        await readyAndRenewing(api, sim, NODE)
         const seen: { t: number; renewTime: string }[] = []
         const end = Date.now() + 4 * RENEW_S * 1000 + 500
         while (Date.now() < end) {
@@ -133,7 +139,7 @@ describe("kubelet against the emulator", () => {
     })
 
     test("status: posted on a MemoryPressure flip at once, not in between; transitions move once each way", async () => {
-        await readyAndRenewing(api, sim)
+        await readyAndRenewing(api, sim, NODE)
         const statusPosts = () => api.log.entries.filter(e => e.method === "PATCH" && e.path.includes(`/nodes/${NODE}/status`)).length
         const readyBefore = condition(api.store.getNode(NODE), "Ready")
         const quietStart = statusPosts()
@@ -161,7 +167,7 @@ describe("kubelet against the emulator", () => {
     })
 
     test("a deleted lease is recreated within one period; a deleted node registers again", async () => {
-        await readyAndRenewing(api, sim)
+        await readyAndRenewing(api, sim, NODE)
         assert.equal((await adminRequest(api, "DELETE", `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${NODE}`)).status, 200)
         await eventually("lease recreated", 2 * RENEW_S * 1000 + 1000, () => api.store.getLease("kube-node-lease", NODE))
         const oldUid = api.store.getNode(NODE)!.metadata.uid
@@ -179,7 +185,7 @@ describe("kubelet against the emulator", () => {
     })
 
     test("faults shorter than the grace period never take the node out of Ready", async () => {
-        await readyAndRenewing(api, sim)
+        await readyAndRenewing(api, sim, NODE)
         const transitions = api.readyTransitions(NODE).length
         api.faults.add({ method: "PATCH", path: /\/leases\//, kind: "status", code: 503, count: 3 })
         await sleep(2 * RENEW_S * 1000)
@@ -194,7 +200,7 @@ describe("kubelet against the emulator", () => {
     })
 
     test("the API server down for twice the grace period: Unknown, then Ready within two renew periods", async () => {
-        await readyAndRenewing(api, sim)
+        await readyAndRenewing(api, sim, NODE)
         const before = Math.max(...renewalNumbers(sim))
         const outageMs = 2 * GRACE_S * 1000 + 2000
         const downAt = Date.now()
@@ -213,7 +219,7 @@ describe("kubelet against the emulator", () => {
     })
 
     test("a refused credential: Warning, back-off, and recovery on its own", async () => {
-        await readyAndRenewing(api, sim)
+        await readyAndRenewing(api, sim, NODE)
         const leaseCalls = () => api.log.entries.filter(e => e.method === "PATCH" && e.path.includes("/leases/")).length
         const start = leaseCalls()
         const mark = sim.logs.length
@@ -228,14 +234,15 @@ describe("kubelet against the emulator", () => {
     })
 
     test("a new address after a reboot replaces the old one (the 409 path)", async () => {
-        await readyAndRenewing(api, sim)
-        ;sim.platform!.setAddress("192.168.0.112")
-        await sim.restartVm()
-        await eventually("address replaced", 30000, () => {
-            const a = api.store.getNode(NODE)?.status.addresses
-            return a?.length === 2 && a[0].address === "192.168.0.112" ? a : undefined
-        })
-        assert.ok(sim.logs.some(l => /^kubelet: node esp-sim-01 existed/.test(l)))
+        await readyAndRenewing(api, sim, NODE)
+        const rebootedAt = sim.logs.length
+        try {
+            await rebootWithAddress(sim, api, "192.168.0.112")
+            assert.ok(sim.logs.slice(rebootedAt).some(l => /^kubelet: node esp-sim-01 existed/.test(l)))
+        } finally {
+            // the other tests expect the board's first address
+            await rebootWithAddress(sim, api, "192.168.0.111")
+        }
     })
 
     test("the token never appears in a log line", () => {
