@@ -6,6 +6,7 @@ import { spawn } from "node:child_process"
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { homedir } from "node:os"
 import { join } from "node:path"
+import { acquireLock } from "../lock"
 
 export const COMMANDS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kine"] as const
 export type Command = (typeof COMMANDS)[number]
@@ -245,35 +246,17 @@ async function build(go: string, version: string, upstream: Upstream, lacking: C
     }
 }
 
-/** One build at a time per cache: a lock directory holding the builder's pid. */
+/** One build at a time per cache. */
 async function withBuildLock<T>(fn: () => Promise<T>, log: (line: string) => void): Promise<T> {
     mkdirSync(cacheRoot(), { recursive: true })
-    const lock = join(cacheRoot(), ".build.lock")
-    let told = false
-    for (;;) {
-        try {
-            mkdirSync(lock)
-            writeFileSync(join(lock, "pid"), String(process.pid))
-            break
-        } catch (e: any) {
-            if (e.code !== "EEXIST") throw e
-            let owner = 0
-            try {
-                owner = +readFileSync(join(lock, "pid"), "utf8")
-                if (owner) process.kill(owner, 0)
-            } catch {
-                if (owner) rmSync(lock, { recursive: true, force: true })
-                continue
-            }
-            if (!told) log(`waiting for another build (pid ${owner}) to finish`)
-            told = true
-            await new Promise(r => setTimeout(r, 2000))
-        }
-    }
+    const release = await acquireLock(join(cacheRoot(), ".build.lock"), {
+        what: "another build",
+        onWait: owner => log(`waiting for another build (pid ${owner}) to finish`),
+    })
     try {
         return await fn()
     } finally {
-        rmSync(lock, { recursive: true, force: true })
+        release()
     }
 }
 

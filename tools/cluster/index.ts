@@ -92,6 +92,17 @@ function kubeconfig(url: string, caFile: string, user: string, client: KeyPair):
     ].join("\n")
 }
 
+/** Flags controller-manager and scheduler share: their identity, one loopback health port, no leader election. */
+const clientComponentFlags = (kubeconfigFile: string, port: number) => [
+    `--kubeconfig=${kubeconfigFile}`,
+    `--authentication-kubeconfig=${kubeconfigFile}`,
+    `--authorization-kubeconfig=${kubeconfigFile}`,
+    "--bind-address=127.0.0.1",
+    `--secure-port=${port}`,
+    "--leader-elect=false",
+    "--profiling=false",
+]
+
 /** A bootstrap token Secret as deploy/bootstrap-token.yaml describes it. */
 function bootstrapTokenSecret(id: string, secret: string): string {
     return JSON.stringify({
@@ -255,12 +266,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
             "kube-controller-manager",
             binaries["kube-controller-manager"],
             [
-                `--kubeconfig=${files.kcm}`,
-                `--authentication-kubeconfig=${files.kcm}`,
-                `--authorization-kubeconfig=${files.kcm}`,
-                "--bind-address=127.0.0.1",
-                `--secure-port=${kcmPort}`,
-                "--leader-elect=false",
+                ...clientComponentFlags(files.kcm, kcmPort),
                 "--controllers=*,tokencleaner",
                 "--use-service-account-credentials",
                 `--service-account-private-key-file=${sa.privateFile}`,
@@ -269,22 +275,13 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
                 `--cluster-signing-key-file=${ca.keyFile}`,
                 `--node-monitor-grace-period=${opts.nodeMonitorGracePeriodSeconds ?? 40}s`,
                 `--node-monitor-period=${opts.nodeMonitorPeriodSeconds ?? 5}s`,
-                "--profiling=false",
             ],
             dataDir
         )
         procs.start(
             "kube-scheduler",
             binaries["kube-scheduler"],
-            [
-                `--kubeconfig=${files.sched}`,
-                `--authentication-kubeconfig=${files.sched}`,
-                `--authorization-kubeconfig=${files.sched}`,
-                "--bind-address=127.0.0.1",
-                `--secure-port=${schedPort}`,
-                "--leader-elect=false",
-                "--profiling=false",
-            ],
+            clientComponentFlags(files.sched, schedPort),
             dataDir
         )
         await waitFor("kube-controller-manager", "healthy", 60000, async () => (await httpsStatus(kcmPort, "/healthz", {})) === 200)
