@@ -1,7 +1,15 @@
-import { KubeApi } from "../k8s/api"
-import { NodeIdentity } from "../k8s/bodies"
-import { createLease, fetchServerDate, postNodeStatus, registerNode, renewLease } from "../k8s/calls"
+import { findJsonString, KubeApi, MERGE_PATCH, replyStatus, STRATEGIC_MERGE_PATCH } from "../k8s/api"
+import {
+    heartbeatBody,
+    leaseBody,
+    leaseOwnerBody,
+    NodeIdentity,
+    reconcileStatusBody,
+    registrationBody,
+    renewBody,
+} from "../k8s/bodies"
 import { ConditionTracker, deriveConditions, NodeSample } from "../k8s/conditions"
+import { FIELD_MANAGER, leasePath, LEASES_PATH, nodePath, NODES_PATH } from "../k8s/paths"
 import { LedStatus } from "../led/status"
 import { PlatformSource, SIM_TRANSPORT } from "../platform/snapshot"
 import { Config } from "../settings/settings"
@@ -106,9 +114,12 @@ export class Kubelet {
         return flipped
     }
 
-    /** Anchors the wall clock on the API server's Date. */
+    // The API calls. Like KubeApi.call they return on success and throw on
+    // anything else, so retry loops treat them alike; each logs what it did.
+
+    /** GET /version and anchor the wall clock on its Date header. */
     async anchorClock() {
-        const date = await fetchServerDate(this.api)
+        const date = (await this.api.call("GET /version", "GET", "/version")).date
         const t = parseHttpDate(date)
         if (t === undefined) throw new Error(`GET /version: Date header missing or malformed: "${date}"`)
         this.clock.anchor(t)
@@ -123,28 +134,72 @@ export class Kubelet {
         if (Math.abs(skew) > 1000) console.log(`kubelet: clock re-anchored, skew ${skew} ms`)
     }
 
+    /**
+     * POST the Node; on 409 (the board rebooted) GET it for its uid and
+     * reconcile labels, addresses, capacity and nodeInfo with one status PATCH.
+     */
     async registerNode() {
         this.refreshConditions()
-        this.nodeUid = await registerNode(this.api, this.identity, this.conditions.toJson(this.clock.now()))
+        const api = this.api
+        const id = this.identity
+        const conditions = this.conditions.toJson(this.clock.now())
+        try {
+            const created = await api.call("register node", "POST", NODES_PATH + FIELD_MANAGER, registrationBody(id, conditions))
+            this.nodeUid = findJsonString(created.bodyPrefix, "uid")
+            console.log(`kubelet: node ${id.name} registered, uid ${this.nodeUid}`)
+            return
+        } catch (e: any) {
+            if (replyStatus(e) !== 409) throw e
+        }
+        const existing = await api.call("get existing node", "GET", nodePath(id.name))
+        const uid = findJsonString(existing.bodyPrefix, "uid")
+        await api.call(
+            "reconcile existing node",
+            "PATCH",
+            nodePath(id.name) + "/status" + FIELD_MANAGER,
+            reconcileStatusBody(id, conditions),
+            STRATEGIC_MERGE_PATCH
+        )
+        this.nodeUid = uid
+        console.log(`kubelet: node ${id.name} existed (uid ${uid}); reconciled labels, addresses ${id.internalIP}, capacity, nodeInfo`)
     }
 
+    /** POST the Lease owned by the Node; 409 means it exists, and it is adopted. */
     async createLease() {
-        const c = this.config
-        await createLease(this.api, c.nodeName, this.nodeUid, c.leaseSeconds, formatMicroTime(this.clock.nextRenewTime()))
+        const name = this.config.nodeName
+        const nodeUid = this.nodeUid
+        try {
+            const body = leaseBody(name, nodeUid, this.config.leaseSeconds, formatMicroTime(this.clock.nextRenewTime()))
+            await this.api.call("create lease", "POST", LEASES_PATH + FIELD_MANAGER, body)
+            console.log(`lease: created kube-node-lease/${name}`)
+            return
+        } catch (e: any) {
+            if (replyStatus(e) !== 409) throw e
+        }
+        // It exists, maybe owned by a Node that was deleted and registered again:
+        // point it at ours, or garbage collection would take it from under us.
+        await this.api.call("adopt existing lease", "PATCH", leasePath(name) + FIELD_MANAGER, leaseOwnerBody(name, nodeUid), MERGE_PATCH)
+        console.log(`lease: kube-node-lease/${name} exists; owner set to node uid ${nodeUid}`)
     }
 
-    /** Renews the Lease; returns the renewTime sent. */
+    /** Merge PATCH of renewTime alone; returns the renewTime sent. */
     async renewLease(): Promise<string> {
         const renewTime = formatMicroTime(this.clock.nextRenewTime())
-        await renewLease(this.api, this.config.nodeName, renewTime)
+        await this.api.call("renew lease", "PATCH", leasePath(this.config.nodeName) + FIELD_MANAGER, renewBody(renewTime), MERGE_PATCH)
         return renewTime
     }
 
-    /** Posts every condition and the heap figure; `why` is for the log. */
+    /** Status PATCH with every condition and the heap annotation, in one request; `why` is for the log. */
     async postStatus(why: string) {
         const p = this.platform.snapshot()
         const heapFree = p.known ? p.heapFree : -1
-        const reply = await postNodeStatus(this.api, this.config.nodeName, heapFree, this.conditions.toJson(this.clock.now()))
+        const reply = await this.api.call(
+            "post status",
+            "PATCH",
+            nodePath(this.config.nodeName) + "/status" + FIELD_MANAGER,
+            heartbeatBody(heapFree, this.conditions.toJson(this.clock.now())),
+            STRATEGIC_MERGE_PATCH
+        )
         this.reanchor(reply.date)
         console.log(`status: posted (${why}) heap=${heapFree} ${this.conditions.describe()}`)
     }
