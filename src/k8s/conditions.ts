@@ -164,20 +164,19 @@ interface Tracked {
     lastTransitionMs: number
 }
 
-function find(tracked: Tracked[], type: string): Tracked {
-    return tracked.find(t => t.value.type === type)
-}
-
 /** Remembers each condition's status and when it last flipped. */
 export class ConditionTracker {
     private tracked: Tracked[] = []
 
-    /** Takes a fresh set of values. Returns true when any status flipped (or on the first call): a post is due at once. */
+    /**
+     * Takes a fresh set of values, in table order as every set is. Returns
+     * true when any status flipped (or on the first call): a post is due at once.
+     */
     update(values: ConditionValue[], nowMs: number): boolean {
         const previous = this.tracked
         let flipped = previous.length === 0
-        this.tracked = values.map(value => {
-            const old = find(previous, value.type)
+        this.tracked = values.map((value, i) => {
+            const old = previous[i]
             if (old && old.value.status === value.status) return { value, lastTransitionMs: old.lastTransitionMs }
             flipped = true
             return { value, lastTransitionMs: nowMs }
@@ -186,8 +185,8 @@ export class ConditionTracker {
     }
 
     status(type: string): ConditionStatus {
-        const t = find(this.tracked, type)
-        return t ? t.value.status : undefined
+        for (const t of this.tracked) if (t.value.type === type) return t.value.status
+        return undefined
     }
 
     /** "Ready=True MemoryPressure=False ..." for log lines. */
