@@ -145,17 +145,12 @@ export function conditionRows(): ConditionRow[] {
 
 /** Derives every condition from one sample, in table order; pure, so each rule is testable. */
 export function deriveConditions(s: NodeSample): ConditionValue[] {
-    return conditionRows().map(row => {
+    return conditionRows().map((row): ConditionValue => {
         const verdict = row.judge(s)
         if (!verdict) return { type: row.type, status: "Unknown", reason: "NoHeapFigures", message: "the platform service has not reported the heap yet" }
-        const holds = verdict[0]
-        const value: ConditionValue = {
-            type: row.type,
-            status: holds ? "True" : "False",
-            reason: holds || row.reasons.length === 1 ? row.reasons[0] : row.reasons[1],
-            message: verdict[1],
-        }
-        return value
+        // a row with one reason gives it for either status
+        const reasons = row.reasons
+        return { type: row.type, status: verdict[0] ? "True" : "False", reason: reasons[verdict[0] ? 0 : reasons.length - 1], message: verdict[1] }
     })
 }
 
