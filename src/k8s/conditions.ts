@@ -58,14 +58,6 @@ export interface ConditionRow {
     judge(s: NodeSample): Verdict
 }
 
-function heapFigure(s: NodeSample): string {
-    return `${s.heapFree} bytes of heap free${s.heapSimulated ? " (simulated)" : ""}`
-}
-
-function freePercent(s: NodeSample): number {
-    return Math.floor((s.heapFree * 100) / HEAP_BYTES)
-}
-
 /**
  * The rows, in posting order. Built per call rather than held: the status
  * fiber needs them for a moment every period, and the heap is 64 KB. Each
@@ -83,7 +75,8 @@ export function conditionRows(): ConditionRow[] {
             judge: s => {
                 if (s.heapFree < 0) return undefined
                 const low = s.heapFree < s.memLowBytes
-                return [low, low ? `${heapFigure(s)}, below ${s.memLowBytes}` : heapFigure(s)]
+                const figure = `${s.heapFree} bytes of heap free${s.heapSimulated ? " (simulated)" : ""}`
+                return [low, low ? `${figure}, below ${s.memLowBytes}` : figure]
             },
         },
         // True when: never: "there is no disk"
@@ -96,8 +89,9 @@ export function conditionRows(): ConditionRow[] {
             reasons: ["GoodVibes", "BadVibes"],
             judge: s => {
                 if (s.heapFree < 0) return undefined
-                const good = freePercent(s) >= GOOD_VIBES_FREE_PERCENT
-                return [good, `${good ? "" : "only "}${freePercent(s)}% of the heap is free${s.heapSimulated ? " (simulated)" : ""}`]
+                const percent = Math.floor((s.heapFree * 100) / HEAP_BYTES)
+                const good = percent >= GOOD_VIBES_FREE_PERCENT
+                return [good, `${good ? "" : "only "}${percent}% of the heap is free${s.heapSimulated ? " (simulated)" : ""}`]
             },
         },
         // True when: up for less than an hour
