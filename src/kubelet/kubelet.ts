@@ -60,14 +60,8 @@ export class Kubelet {
     private readonly startMs: number
 
     constructor(parts: KubeletParts) {
-        this.config = parts.config
-        this.api = parts.api
-        this.led = parts.led
-        this.platform = parts.platform
-        this.identity = parts.identity
-        this.timer = parts.timer
-        this.random = parts.random
-        this.connectionsOpened = parts.connectionsOpened
+        // every part becomes the field of its name (the fields above), in one copy
+        Object.assign(this, parts)
         const timer = parts.timer
         this.clock = new WallClock(() => timer.now())
         this.startMs = timer.now()
