@@ -167,33 +167,36 @@ function checkTaintKey(v: any, key: string, problems: string[]) {
 
 const SECONDS = "a whole number of seconds"
 
+type Rule = Setting["rule"]
+
+/** A row from its common parts; `more` adds what only some rows have (hint, secret, show, gather). */
+function setting(key: string, field: string, label: string, dflt: any, rule: Rule, unit?: string, more?: Partial<Setting>): Setting {
+    return Object.assign({ key, field, label, dflt, rule, unit }, more)
+}
+
 /**
  * The rows, built per call rather than held on the heap: they are read at
  * boot (and when settings are invalid), never afterwards.
  */
 export function settingRows(): Setting[] {
     return [
-        { key: "K3S_HOST", field: "host", label: "host", requiredHint: "the API server's DNS name or IPv4 address", rule: checkHost },
-        { key: "K3S_PORT", field: "port", label: "port", dflt: 6443, rule: whole(1, 65535, "a port number", true) },
-        { key: "K3S_TLS", field: "tls", label: "tls", dflt: true, rule: checkTls },
-        { key: "NODE_NAME", field: "nodeName", label: "node", requiredHint: "the Kubernetes node name", rule: checkNodeName },
-        {
-            key: "K3S_TOKEN",
-            field: "token",
-            label: "token",
+        setting("K3S_HOST", "host", "host", undefined, checkHost, undefined, { requiredHint: "the API server's DNS name or IPv4 address" }),
+        setting("K3S_PORT", "port", "port", 6443, whole(1, 65535, "a port number", true)),
+        setting("K3S_TLS", "tls", "tls", true, checkTls),
+        setting("NODE_NAME", "nodeName", "node", undefined, checkNodeName, undefined, { requiredHint: "the Kubernetes node name" }),
+        setting("K3S_TOKEN", "token", "token", undefined, checkToken, undefined, {
             requiredHint: "a bootstrap token, or a ServiceAccount JWT split over K3S_TOKEN_0..K3S_TOKEN_n",
             secret: true,
-            rule: checkToken,
             gather: gatherToken,
             show: (token: string) => `token=<redacted ${hasBootstrapShape(token) ? "bootstrap" : "jwt"}, ${token.length} chars>`,
-        },
-        { key: "RENEW_SECS", field: "renewSeconds", label: "renew", dflt: 10, rule: whole(1, 3600, SECONDS), unit: "s" },
-        { key: "LEASE_SECS", field: "leaseSeconds", label: "lease", dflt: 40, rule: whole(1, 3600, SECONDS), unit: "s" },
-        { key: "STATUS_SECS", field: "statusSeconds", label: "status", dflt: 300, rule: whole(1, 86400, SECONDS), unit: "s" },
-        { key: "MEM_LOW_BYTES", field: "memLowBytes", label: "memLow", dflt: 20480, rule: whole(0, 16777216, "a number of bytes"), unit: "B" },
-        { key: "NODE_IP", field: "nodeIP", label: "ip", rule: checkNodeIP, show: v => `ip=${v || "<from network>"}` },
-        { key: "MAX_PODS", field: "maxPods", label: "pods", dflt: 1, rule: whole(0, 110, "a number of pods") },
-        { key: "TAINT_KEY", field: "taintKey", label: "taint", dflt: DEFAULT_TAINT_KEY, rule: checkTaintKey, show: v => `taint=${v || "<none>"}` },
+        }),
+        setting("RENEW_SECS", "renewSeconds", "renew", 10, whole(1, 3600, SECONDS), "s"),
+        setting("LEASE_SECS", "leaseSeconds", "lease", 40, whole(1, 3600, SECONDS), "s"),
+        setting("STATUS_SECS", "statusSeconds", "status", 300, whole(1, 86400, SECONDS), "s"),
+        setting("MEM_LOW_BYTES", "memLowBytes", "memLow", 20480, whole(0, 16777216, "a number of bytes"), "B"),
+        setting("NODE_IP", "nodeIP", "ip", undefined, checkNodeIP, undefined, { show: v => `ip=${v || "<from network>"}` }),
+        setting("MAX_PODS", "maxPods", "pods", 1, whole(0, 110, "a number of pods")),
+        setting("TAINT_KEY", "taintKey", "taint", DEFAULT_TAINT_KEY, checkTaintKey, undefined, { show: v => `taint=${v || "<none>"}` }),
     ]
 }
 
