@@ -58,6 +58,11 @@ export interface ConditionRow {
     judge(s: NodeSample): Verdict
 }
 
+/** A row: its type, its reasons (when True, then when False), its judge. */
+function condition(type: string, reasons: string[], judge: (s: NodeSample) => Verdict): ConditionRow {
+    return { type, reasons, judge }
+}
+
 /**
  * The rows, in posting order. Built per call rather than held: the status
  * fiber needs them for a moment every period, and the heap is 64 KB. Each
@@ -67,73 +72,51 @@ export interface ConditionRow {
 export function conditionRows(): ConditionRow[] {
     return [
         // True when: the kubelet is posting
-        { type: "Ready", reasons: ["KubeletReady"], judge: () => [true, "picokubelet is posting ready status"] },
+        condition("Ready", ["KubeletReady"], () => [true, "picokubelet is posting ready status"]),
         // True when: free DeviceScript heap < `MEM_LOW_BYTES` (Unknown until the platform service reports)
-        {
-            type: "MemoryPressure",
-            reasons: ["KubeletHasInsufficientMemory", "KubeletHasSufficientMemory"],
-            judge: s => {
-                if (s.heapFree < 0) return undefined
-                const low = s.heapFree < s.memLowBytes
-                const figure = `${s.heapFree} bytes of heap free${s.heapSimulated ? " (simulated)" : ""}`
-                return [low, low ? `${figure}, below ${s.memLowBytes}` : figure]
-            },
-        },
+        condition("MemoryPressure", ["KubeletHasInsufficientMemory", "KubeletHasSufficientMemory"], s => {
+            if (s.heapFree < 0) return undefined
+            const low = s.heapFree < s.memLowBytes
+            const figure = `${s.heapFree} bytes of heap free${s.heapSimulated ? " (simulated)" : ""}`
+            return [low, low ? `${figure}, below ${s.memLowBytes}` : figure]
+        }),
         // True when: never: "there is no disk"
-        { type: "DiskPressure", reasons: ["KubeletHasNoDiskPressure"], judge: () => [false, "there is no disk"] },
+        condition("DiskPressure", ["KubeletHasNoDiskPressure"], () => [false, "there is no disk"]),
         // True when: never: "PIDs are also lies"
-        { type: "PIDPressure", reasons: ["KubeletHasSufficientPID"], judge: () => [false, "PIDs are also lies"] },
+        condition("PIDPressure", ["KubeletHasSufficientPID"], () => [false, "PIDs are also lies"]),
         // True when: at least 50 % of the heap is free
-        {
-            type: "Vibes",
-            reasons: ["GoodVibes", "BadVibes"],
-            judge: s => {
-                if (s.heapFree < 0) return undefined
-                const percent = Math.floor((s.heapFree * 100) / HEAP_BYTES)
-                const good = percent >= GOOD_VIBES_FREE_PERCENT
-                return [good, `${good ? "" : "only "}${percent}% of the heap is free${s.heapSimulated ? " (simulated)" : ""}`]
-            },
-        },
+        condition("Vibes", ["GoodVibes", "BadVibes"], s => {
+            if (s.heapFree < 0) return undefined
+            const percent = Math.floor((s.heapFree * 100) / HEAP_BYTES)
+            const good = percent >= GOOD_VIBES_FREE_PERCENT
+            return [good, `${good ? "" : "only "}${percent}% of the heap is free${s.heapSimulated ? " (simulated)" : ""}`]
+        }),
         // True when: up for less than an hour
-        {
-            type: "Caffeinated",
-            reasons: ["FreshlyBooted", "CaffeineWoreOff"],
-            judge: s =>
-                s.uptimeMs < CAFFEINE_MS
-                    ? [true, "up for less than an hour"]
-                    : [false, `up for ${Math.floor(s.uptimeMs / 3600000)} h`],
-        },
+        condition("Caffeinated", ["FreshlyBooted", "CaffeineWoreOff"], s =>
+            s.uptimeMs < CAFFEINE_MS
+                ? [true, "up for less than an hour"]
+                : [false, `up for ${Math.floor(s.uptimeMs / 3600000)} h`]
+        ),
         // True when: 8640 lease renewals or more (a day at 10 s)
-        {
-            type: "Existential",
-            reasons: ["WhyAmIRenewing", "KnowsItsPurpose"],
-            judge: s => {
-                const bored = s.renewals >= EXISTENTIAL_RENEWALS
-                return [bored, `renewed its lease ${s.renewals} times${bored ? " and runs nothing" : ""}`]
-            },
-        },
+        condition("Existential", ["WhyAmIRenewing", "KnowsItsPurpose"], s => {
+            const bored = s.renewals >= EXISTENTIAL_RENEWALS
+            return [bored, `renewed its lease ${s.renewals} times${bored ? " and runs nothing" : ""}`]
+        }),
         // True when: the connection was re-opened in the last 15 minutes
-        {
-            type: "Peckish",
-            reasons: ["AteAHandshake", "NotHungry"],
-            judge: s =>
-                s.lastReconnectMs >= 0 && s.uptimeMs - s.lastReconnectMs < PECKISH_MS
-                    ? [
-                          true,
-                          `reconnected ${s.reconnects} time(s); the last was ${Math.floor((s.uptimeMs - s.lastReconnectMs) / 1000)} s ago`,
-                      ]
-                    : [false, `reconnected ${s.reconnects} time(s), none in the last 15 min`],
-        },
+        condition("Peckish", ["AteAHandshake", "NotHungry"], s =>
+            s.lastReconnectMs >= 0 && s.uptimeMs - s.lastReconnectMs < PECKISH_MS
+                ? [
+                      true,
+                      `reconnected ${s.reconnects} time(s); the last was ${Math.floor((s.uptimeMs - s.lastReconnectMs) / 1000)} s ago`,
+                  ]
+                : [false, `reconnected ${s.reconnects} time(s), none in the last 15 min`]
+        ),
         // True when: the transport changed (Ethernet/Wi-Fi) or the clock jumped > 5 s at a re-anchor
-        {
-            type: "Haunted",
-            reasons: ["SomethingMoved", "NothingMoved"],
-            judge: s => {
-                const moved = s.transportChanges > 0 || s.maxAbsSkewMs > HAUNTED_SKEW_MS
-                const skew = Math.round(s.maxAbsSkewMs / 100) / 10
-                return [moved, `${moved ? `transport changed ${s.transportChanges} time(s)` : "transport steady"}; clock skew up to ${skew} s`]
-            },
-        },
+        condition("Haunted", ["SomethingMoved", "NothingMoved"], s => {
+            const moved = s.transportChanges > 0 || s.maxAbsSkewMs > HAUNTED_SKEW_MS
+            const skew = Math.round(s.maxAbsSkewMs / 100) / 10
+            return [moved, `${moved ? `transport changed ${s.transportChanges} time(s)` : "transport steady"}; clock skew up to ${skew} s`]
+        }),
     ]
 }
 

@@ -27,9 +27,9 @@ function table(heading: string): string[][] {
 
 const conditionsSource = readFileSync(join(REPO, "src", "k8s", "conditions.ts"), "utf8")
 
-/** A condition row's "True when" comment, the line above its `type`. */
+/** A condition row's "True when" comment, the line above its row. */
 function trueWhen(type: string): string {
-    const match = new RegExp(`// True when: (.*)\\n\\s*\\{\\s*type: "${type}"`).exec(conditionsSource)
+    const match = new RegExp(`// True when: (.*)\\n\\s*condition\\("${type}"`).exec(conditionsSource)
     assert.ok(match, `src/k8s/conditions.ts: row ${type} has no "True when" comment`)
     return match[1]
 }
