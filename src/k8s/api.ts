@@ -64,17 +64,56 @@ export class KubeApi {
     }
 }
 
+const ESCAPED = '"\\/bfnrt'
+const UNESCAPED = '"\\/\b\f\n\r\t'
+
 /**
- * Finds a string field in the first bytes of a JSON reply without parsing
- * it, e.g. metadata.uid (the first "uid" in a Node object is its own).
+ * Finds a string field in the first bytes of a compact JSON reply without
+ * parsing it, e.g. metadata.uid (the first "uid" in a Node object is its
+ * own), and unescapes it. Undefined when the key is absent, or its value is
+ * cut off by the prefix or not valid JSON: a Status message quoting a name
+ * (\"x\") must not end at the escaped quote.
  */
 export function findJsonString(json: string, key: string): string {
     const marker = `"${key}":"`
     const at = json.indexOf(marker)
     if (at < 0) return undefined
-    const start = at + marker.length
-    const end = json.indexOf('"', start)
-    return end < 0 ? undefined : json.slice(start, end)
+    let from = at + marker.length
+    let value = ""
+    for (;;) {
+        const quote = json.indexOf('"', from)
+        if (quote < 0) return undefined
+        const esc = json.indexOf("\\", from)
+        if (esc < 0 || esc > quote) return value + json.slice(from, quote)
+        value += json.slice(from, esc)
+        if (esc + 1 >= json.length) return undefined
+        const c = json[esc + 1]
+        if (c === "u") {
+            const code = hex4(json, esc + 2)
+            if (code < 0) return undefined
+            value += String.fromCharCode(code)
+            from = esc + 6
+        } else {
+            const k = ESCAPED.indexOf(c)
+            if (k < 0) return undefined
+            value += UNESCAPED[k]
+            from = esc + 2
+        }
+    }
+}
+
+/** The four hex digits at `at` as a number, -1 if they are not there. */
+function hex4(s: string, at: number): number {
+    if (at + 4 > s.length) return -1
+    let v = 0
+    for (let i = at; i < at + 4; i++) {
+        const c = s.charCodeAt(i)
+        const lower = c | 32
+        const d = c >= 48 && c <= 57 ? c - 48 : lower >= 97 && lower <= 102 ? lower - 87 : -1
+        if (d < 0) return -1
+        v = v * 16 + d
+    }
+    return v
 }
 
 /** "409 AlreadyExists: nodes \"x\" already exists" for log lines. */

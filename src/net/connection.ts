@@ -14,7 +14,7 @@ import {
     isNetError,
 } from "./errors"
 import { buildRequestHead } from "./request"
-import { BodyMode, ResponseParser } from "./response-parser"
+import { BodyMode, FEED_BYTES, ResponseParser } from "./response-parser"
 import { Dialer, MAX_WRITE, Wire } from "./wire"
 
 /** Bodies up to this size share the head's write; larger ones get their own. */
@@ -207,7 +207,12 @@ export class Connection {
                     }
                     bytesIn += b.length
                     this.counters.bytesIn += b.length
-                    const used = parser.push(b)
+                    // a read may be several KB (the simulator's sockets): parse it a slice at a time
+                    let used = 0
+                    for (let off = 0; off < b.length && !parser.done; off += FEED_BYTES) {
+                        if (off) await ds.sleep(0)
+                        used += parser.push(b, off, off + FEED_BYTES < b.length ? off + FEED_BYTES : b.length)
+                    }
                     if (used < b.length) leftover = true
                 }
                 // bytes past the response belong to nothing we asked: start clean

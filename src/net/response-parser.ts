@@ -6,7 +6,9 @@
 //   prefix  - the first prefixBytes bytes; the rest is counted and dropped
 // Framing: Content-Length, chunked (sizes in either case, extensions,
 // trailers), bodiless (HEAD, 1xx, 204, 304), and close-delimited bodies.
-import { BadResponseError, BodyTooLargeError, ConnectionClosedError } from "./errors"
+// After an error the parser refuses more input with that same error: the
+// stream is out of step and a new response needs a new parser.
+import { BadResponseError, BodyTooLargeError, ConnectionClosedError, NetError } from "./errors"
 import { hasToken, listItems, trimOws } from "./header-values"
 import { Headers } from "./headers"
 
@@ -15,7 +17,21 @@ export type BodyMode = "buffer" | "discard" | "prefix"
 export const MAX_HEAD_BYTES = 4096
 const HEAD_START_BYTES = 512
 export const DEFAULT_MAX_BODY = 8192
-const MAX_LINE = 1024
+/** Longest chunk size line or trailer line. */
+export const MAX_LINE = 1024
+/**
+ * Header (and trailer) lines per section. A line costs the VM a few hundred
+ * opcodes to split and store: a 4 KB section of "a:" lines would trip the
+ * 128k-opcode watchdog in one slice, 100 lines stay far below it.
+ */
+const MAX_HEAD_LINES = 100
+/** Interim (1xx) answers before the real one; Go's client allows 5 as well. */
+const MAX_INTERIM = 5
+/**
+ * The most bytes to push in one fiber slice. Tiny chunks cost the VM up to
+ * ~100 opcodes per byte: a 1.8 KB read of "1\r\nx\r\n" tripped the watchdog.
+ */
+export const FEED_BYTES = 512
 
 export interface ParserOptions {
     /** Request method: a HEAD response has no body. */
@@ -95,6 +111,10 @@ export class ResponseParser {
     private remaining = 0
     private line = ""
     private trailerBytes = 0
+    /** Lines of the header (or trailer) section so far. */
+    private lines = 0
+    private interim = 0
+    private failed: NetError = null
     // kept body bytes: one buffer grown by doubling (a list of socket reads
     // would cost an object per read: 128-byte reads on the ESP32)
     private acc: Buffer = null
@@ -117,9 +137,11 @@ export class ResponseParser {
     /**
      * Feeds buf[from..to) (default: all of it); returns how many were used. Fewer than buf.length only
      * when the response ended inside buf (the rest belongs to no request).
-     * Throws BadResponseError or BodyTooLargeError.
+     * Throws BadResponseError or BodyTooLargeError, and after any error that same one again.
+     * At most FEED_BYTES per fiber slice.
      */
     push(buf: Buffer, from?: number, to?: number): number {
+        if (this.failed) throw this.failed
         const end = to === undefined ? buf.length : to
         const start = from === undefined ? 0 : from
         let pos = start
@@ -171,6 +193,7 @@ export class ResponseParser {
                     if (st === S_CHUNK_SIZE) this.chunkSize(line)
                     else if (line.length === 0) this.finish()
                     else {
+                        if (++this.lines > MAX_HEAD_LINES) throw this.bad("body", `more than ${MAX_HEAD_LINES} trailer lines`)
                         this.trailerBytes += line.length
                         if (this.trailerBytes > this.maxHead) throw this.bad("body", "trailers too long")
                     }
@@ -185,6 +208,7 @@ export class ResponseParser {
 
     /** The server closed the connection: completes a close-delimited body, else throws. */
     eof() {
+        if (this.failed) throw this.failed
         if (this.state === S_DONE) return
         if (this.state === S_UNTIL_CLOSE) {
             this.finish()
@@ -192,13 +216,15 @@ export class ResponseParser {
         }
         const where = this.opts.where
         if (this.state === S_HEAD)
-            throw new ConnectionClosedError(
-                where,
-                "headers",
-                this.headLen ? `server closed the connection after ${this.headLen} header bytes` : "server closed the connection before answering"
+            throw this.fail(
+                new ConnectionClosedError(
+                    where,
+                    "headers",
+                    this.headLen ? `server closed the connection after ${this.headLen} header bytes` : "server closed the connection before answering"
+                )
             )
         const expect = this.framing === "length" ? ` of ${this.contentLength}` : " (chunked)"
-        throw new ConnectionClosedError(where, "body", `server closed the connection after ${this.bodyBytes}${expect} body bytes`)
+        throw this.fail(new ConnectionClosedError(where, "body", `server closed the connection after ${this.bodyBytes}${expect} body bytes`))
     }
 
     /** buffer and prefix modes: the kept body bytes. */
@@ -208,8 +234,17 @@ export class ResponseParser {
         return this.acc
     }
 
+    private fail(e: NetError) {
+        this.failed = e
+        return e
+    }
+
     private bad(phase: "headers" | "body", detail: string) {
-        return new BadResponseError(this.opts.where, phase, detail)
+        return this.fail(new BadResponseError(this.opts.where, phase, detail))
+    }
+
+    private tooLarge(detail: string) {
+        return this.fail(new BodyTooLargeError(this.opts.where, detail))
     }
 
     private finish() {
@@ -230,7 +265,7 @@ export class ResponseParser {
                 keep = room < 0 ? 0 : room
             }
         } else if (this.kept + n > this.maxBody) {
-            throw new BodyTooLargeError(this.opts.where, `body exceeds the ${this.maxBody}-byte cap (${this.kept + n} bytes so far)`)
+            throw this.tooLarge(`body exceeds the ${this.maxBody}-byte cap (${this.kept + n} bytes so far)`)
         }
         if (keep <= 0) return
         const need = this.kept + keep
@@ -287,6 +322,7 @@ export class ResponseParser {
                 headEnd = i + 1
                 break
             }
+            if (++this.lines > MAX_HEAD_LINES) throw this.bad("headers", `more than ${MAX_HEAD_LINES} header lines`)
             i = h.indexOf(LF, i + 1, this.headLen)
         }
         if (headEnd < 0) {
@@ -301,6 +337,7 @@ export class ResponseParser {
         this.head = null
         this.headLen = 0
         this.scanFrom = 0
+        this.lines = 0
         this.parseHead(text)
         return pos + used
     }
@@ -331,6 +368,8 @@ export class ResponseParser {
         const code = status.slice(9, 12)
         if (!isDigits(code) || (status.length > 12 && status.charCodeAt(12) !== 32))
             throw this.bad("headers", `bad status code in ${excerpt(status)}`)
+        // NUL or a CR inside a line: a recipient may not guess where fields end (RFC 9112 section 2.2)
+        if (text.indexOf("\0") >= 0 || status.indexOf("\r") >= 0) throw this.bad("headers", "NUL or bare CR in the header section")
         const headers = new Headers()
         while (nl >= 0 && nl + 1 < text.length) {
             const from = nl + 1
@@ -340,14 +379,19 @@ export class ResponseParser {
             if (l.length === 0) continue
             const c0 = l.charCodeAt(0)
             if (c0 === 32 || c0 === 9) throw this.bad("headers", "folded header line")
+            if (l.indexOf("\r") >= 0) throw this.bad("headers", "NUL or bare CR in the header section")
             const colon = l.indexOf(":")
             if (colon <= 0) throw this.bad("headers", `header line without a name: ${excerpt(l)}`)
+            // "Content-Length : 5" is a field some peers honour and others drop (RFC 9112 section 5.1)
+            const c1 = l.charCodeAt(colon - 1)
+            if (c1 === 32 || c1 === 9) throw this.bad("headers", `whitespace before the colon: ${excerpt(l)}`)
             headers.append(trimOws(l.slice(0, colon)), trimOws(l.slice(colon + 1)))
         }
         const st = parseInt(code)
         if (st >= 100 && st < 200) {
             // 100 Continue and friends: an interim answer, the real one follows
             if (st === 101) throw this.bad("headers", "unexpected 101 Switching Protocols")
+            if (++this.interim > MAX_INTERIM) throw this.bad("headers", `more than ${MAX_INTERIM} interim (1xx) responses`)
             return
         }
         this.status = st
@@ -395,7 +439,7 @@ export class ResponseParser {
             this.contentLength = n
             this.framing = "length"
             if (this.opts.mode === "buffer" && n > this.maxBody)
-                throw new BodyTooLargeError(this.opts.where, `Content-Length ${n} exceeds the ${this.maxBody}-byte cap`)
+                throw this.tooLarge(`Content-Length ${n} exceeds the ${this.maxBody}-byte cap`)
             if (n === 0) this.finish()
             else {
                 this.remaining = n

@@ -130,4 +130,14 @@ describe("bodies: lease bodies", () => {
         expectEqual(findJsonString(reply, "nothing"), undefined)
         expectEqual(findJsonString('{"uid":"unterminated', "uid"), undefined)
     })
+    test("findJsonString: an escaped quote does not end a Status message; escapes are decoded", () => {
+        // fuzz finding: the message of a 409 ended at its first \" ("nodes \")
+        const reply = '{"kind":"Status","message":"nodes \\"esp\\" already exists: a\\\\b \\u003cc\\u003E\\n","reason":"AlreadyExists"}'
+        expectEqual(findJsonString(reply, "message"), 'nodes "esp" already exists: a\\b <c>\n')
+        expectEqual(findJsonString(reply, "reason"), "AlreadyExists")
+        // cut off inside an escape, or an escape JSON does not have: nothing rather than a wrong value
+        expectEqual(findJsonString('{"message":"nodes \\', "message"), undefined)
+        expectEqual(findJsonString('{"message":"a \\u00', "message"), undefined)
+        expectEqual(findJsonString('{"message":"a \\x41"}', "message"), undefined)
+    })
 })

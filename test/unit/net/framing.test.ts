@@ -2,6 +2,7 @@ import * as ds from "@devicescript/core"
 import { describe, expect, test } from "../harness"
 import { expectContains, expectEqual, expectNotContains, expectThrows } from "../matchers"
 import { FIXTURES, Fixture } from "./fixtures"
+import { repeat } from "./fake-wire"
 import { buildRequestHead, hostHeader } from "../../../src/net/request"
 import { BodyMode, ResponseParser } from "../../../src/net/response-parser"
 import {
@@ -19,6 +20,11 @@ const WHERE = "k3s.test:6443 GET /x"
 
 function parser(mode: BodyMode, maxBody?: number, prefixBytes?: number, method?: string) {
     return new ResponseParser({ method: method || "GET", mode, maxBody, prefixBytes, where: WHERE })
+}
+
+/** One push of `raw` is refused with an error containing `part`. */
+function refuses(raw: string, part: string) {
+    expectThrows(() => parser("buffer").push(Buffer.from(raw)), part)
 }
 
 /** Feeds the pieces; returns the bytes left unused after the response ended. */
@@ -266,10 +272,61 @@ describe("response framing: bodies and connections", () => {
         expectThrows(() => parser("buffer").push(Buffer.from(big)), "header section exceeds 4096 bytes")
     })
     test("garbage, bad status codes and bad Content-Length are BadResponse", () => {
-        expectThrows(() => parser("buffer").push(Buffer.from("SSH-2.0-OpenSSH\r\n\r\n")), "not an HTTP/1.x status line")
-        expectThrows(() => parser("buffer").push(Buffer.from("HTTP/1.1 2x0 OK\r\n\r\n")), "bad status code")
-        expectThrows(() => parser("buffer").push(Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\n")), "bad Content-Length")
-        expectThrows(() => parser("buffer").push(Buffer.from("HTTP/1.1 200 OK\r\nbroken\r\n\r\n")), "without a name")
+        refuses("SSH-2.0-OpenSSH\r\n\r\n", "not an HTTP/1.x status line")
+        refuses("HTTP/1.1 2x0 OK\r\n\r\n", "bad status code")
+        refuses("HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\n", "bad Content-Length")
+        refuses("HTTP/1.1 200 OK\r\nbroken\r\n\r\n", "without a name")
+    })
+    test("a 4 KB header section of short lines is refused at 100 lines (opcode watchdog)", () => {
+        // fuzz finding: 1,300 "a:" lines under the 4 KB cap were an InfiniteLoop panic in parseHead
+        const lines = "HTTP/1.1 200 OK\r\n" + repeat("a:\n", 3000) + "\r\n"
+        expectThrows(() => parser("discard").push(Buffer.from(lines)), "more than 100 header lines")
+        let ok = "HTTP/1.1 200 OK\r\n"
+        for (let i = 0; i < 98; i++) ok += "a: 1\r\n"
+        const p = parser("discard")
+        p.push(Buffer.from(ok + "Content-Length: 0\r\n\r\n"))
+        expectEqual(p.done, true)
+        expectEqual(p.headers.get("a").length, 98 * 3 - 2)
+    })
+    test("more than 100 trailer lines are refused", () => {
+        const t = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + repeat("t:1\n", 404) + "\r\n"
+        expectThrows(() => parser("discard").push(Buffer.from(t)), "more than 100 trailer lines")
+    })
+    test("endless 100 Continue: refused after 5 interim responses", () => {
+        const five = repeat("HTTP/1.1 100 Continue\r\n\r\n", 25 * 5)
+        const p = parser("buffer")
+        p.push(Buffer.from(five + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
+        expectEqual(p.status, 200)
+        expectThrows(() => parser("buffer").push(Buffer.from(five + "HTTP/1.1 103 Early Hints\r\n\r\n")), "more than 5 interim (1xx) responses")
+    })
+    test("NUL, bare CR and whitespace before the colon are refused", () => {
+        refuses("HTTP/1.1 200 OK\r\nX: a\0b\r\n\r\n", "NUL or bare CR")
+        refuses("HTTP/1.1 200 OK\r\nX: a\rContent-Length: 0\r\n\r\n", "NUL or bare CR")
+        refuses("HTTP/1.1 200 OK\rX\r\n\r\n", "NUL or bare CR")
+        refuses("HTTP/1.1 200 OK\r\nContent-Length : 5\r\n\r\nhello", "whitespace before the colon")
+    })
+    test("after an error the parser refuses more input with the same error", () => {
+        // fuzz finding: after a bad header section the parser took the next bytes as a new response
+        const p = parser("buffer")
+        let first: any
+        try {
+            p.push(Buffer.from("HTTP/1.1 2x0 OK\r\n\r\n"))
+        } catch (e) {
+            first = e
+        }
+        expectEqual(first.name, "BadResponseError")
+        let again: any
+        try {
+            p.push(Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
+        } catch (e) {
+            again = e
+        }
+        expect(again === first).toBe(true)
+        expectEqual(p.done, false)
+        const q = parser("buffer", 4)
+        expectThrows(() => q.push(Buffer.from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n")), "4-byte cap")
+        expectThrows(() => q.push(Buffer.from("0\r\n\r\n")), "4-byte cap")
+        expectThrows(() => q.eof(), "4-byte cap")
     })
     test("100 Continue is skipped", () => {
         const p = parser("buffer")
