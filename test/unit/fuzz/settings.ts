@@ -72,7 +72,9 @@ export const settingsTarget: FuzzTarget = {
             const p = problems[i]
             const key = p.slice(0, p.indexOf(":"))
             check(keys.indexOf(key) >= 0 || key.indexOf("K3S_TOKEN_") === 0, `problem without a setting's name: ${p}`)
-            check(!secret || p.indexOf(secret) < 0, `the token shows in: ${p}`)
+            // a problem echoes its own setting's value, which may happen to hold the token's text
+            const own = "" + values[key]
+            check(!secret || p.indexOf(secret) < 0 || own.indexOf(secret) >= 0, `the token shows in: ${p}`)
         }
         if (!config) return
         const text = describeConfig(config)
