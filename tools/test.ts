@@ -33,6 +33,12 @@ function testFiles(dir: string): string[] {
         .map(f => join(dir, f))
 }
 
+/** @devicescript/test's closing counts. */
+function vmTestCount(out: string) {
+    const m = lastMatch(out, /tests: (\d+), pass: (\d+), error: (\d+)/)
+    return m ? { passed: +m[2], failed: +m[3] } : { passed: 0, failed: 1 }
+}
+
 /** node:test's closing counts. */
 function nodeTestCount(out: string) {
     const pass = lastMatch(out, /^# pass (\d+)/)
@@ -51,10 +57,14 @@ const layers: Layer[] = [
         name: "VM unit tests",
         command: process.execPath,
         args: [CLI, "run", "test/unit/main.ts", "--test", "--test-self-exit", "-T", "300000"],
-        count: out => {
-            const m = lastMatch(out, /tests: (\d+), pass: (\d+), error: (\d+)/)
-            return m ? { passed: +m[2], failed: +m[3] } : { passed: 0, failed: 1 }
-        },
+        count: vmTestCount,
+    },
+    {
+        // a second program: one DeviceScript image holds at most 64 KB of function bytecode
+        name: "VM transport and fuzz tests",
+        command: process.execPath,
+        args: [CLI, "run", "test/unit/fuzz/main.ts", "--test", "--test-self-exit", "-T", "300000"],
+        count: vmTestCount,
     },
     {
         name: "integration tests (node:test)",
@@ -81,7 +91,7 @@ const layers: Layer[] = [
         },
     },
     {
-        name: "native host tests",
+        name: "native tests (Xtensa compile, host at 64 and 32 bits)",
         command: "make",
         args: ["-s", "-C", "native", "test"],
         count: out => {
