@@ -109,6 +109,20 @@ export class Simulator {
         eachLine(vm.stdout!, onRaw)
         eachLine(vm.stderr!, onRaw)
         await this.waitForLog(/DeviceScript Simulator/, 30000, fromIndex)
+        await this.waitForAnnounce(30000)
+    }
+
+    /**
+     * Until the VM has announced itself on the bus. A deploy sent before that
+     * can time out, and after a timed-out deploy the VM no longer restarts the
+     * program on ds.restart() (seen: the heap guard's restart never came back).
+     */
+    private async waitForAnnounce(timeoutMs: number) {
+        const deadline = Date.now() + timeoutMs
+        while (!this.nodeBus!.bus.device(this.deviceId, true)?.announced) {
+            if (Date.now() > deadline) throw new Error(`the VM ${this.deviceId} did not announce itself on the bus within ${timeoutMs} ms`)
+            await new Promise(r => setTimeout(r, 100))
+        }
     }
 
     /** Kills the VM process and starts a new one (a board power cycle). */
