@@ -24,9 +24,9 @@ export async function bootstrap(k: Kubelet) {
         await retryForever(what, step, k.timer, k.random, failed)
         k.led.credentialRefused = false
     }
-    await retry("anchoring the clock", async () => await k.anchorClock())
-    await retry("registering the node", async () => await k.registerNode())
-    await retry("creating the lease", async () => await k.createLease())
+    await retry("anchoring the clock", k.anchorClock)
+    await retry("registering the node", k.registerNode)
+    await retry("creating the lease", k.createLease)
     await retry("posting the initial status", async () => {
         k.refreshConditions()
         await k.postStatus("initial")

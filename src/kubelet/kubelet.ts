@@ -62,9 +62,9 @@ export class Kubelet {
     constructor(parts: KubeletParts) {
         // every part becomes the field of its name (the fields above), in one copy
         Object.assign(this, parts)
-        const timer = parts.timer
-        this.clock = new WallClock(() => timer.now())
-        this.startMs = timer.now()
+        // a method read off its object stays bound to it in DeviceScript
+        this.clock = new WallClock(parts.timer.now)
+        this.startMs = parts.timer.now()
     }
 
     /** Notes a reconnect when the transport opened another connection. */

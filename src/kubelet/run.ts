@@ -22,17 +22,7 @@ export interface RunOptions {
     wrapFetch?: (f: FetchFn) => FetchFn
 }
 
-const deviceTimer: Timer = {
-    now: () => ds.millis(),
-    sleep: async (ms: number) => {
-        await ds.sleep(ms)
-    },
-}
-
-/** A reconciler's loop as a fiber of its own. */
-async function runLoop(loop: { run(): Promise<void> }) {
-    await loop.run()
-}
+const deviceTimer: Timer = { now: ds.millis, sleep: ds.sleep }
 
 /** The whole program: LED, settings, network, bootstrap, then the fibers. */
 export async function runKubelet(opts: RunOptions = {}) {
@@ -50,8 +40,10 @@ export async function runKubelet(opts: RunOptions = {}) {
     const address = await waitForAddress(platform, config.nodeIP)
 
     const client = new HttpClient({ host: config.host, port: config.port, tls: config.tls, token: config.token })
-    const fetchFn: FetchFn = async (path, init) => await client.fetch(path, init)
-    const api = new KubeApi(opts.wrapFetch ? opts.wrapFetch(fetchFn) : fetchFn, ds.millis, async () => await client.drop())
+    // DeviceScript binds a method to its object when it is read: methods are
+    // passed as they are, no wrapper closure each (here and in bootstrap)
+    const fetchFn: FetchFn = client.fetch
+    const api = new KubeApi(opts.wrapFetch ? opts.wrapFetch(fetchFn) : fetchFn, ds.millis, client.drop)
     const k = new Kubelet({
         config,
         api,
@@ -66,9 +58,9 @@ export async function runKubelet(opts: RunOptions = {}) {
     await bootstrap(k)
     // each reconciler is its own fiber; neither returns
     const status = new StatusReconciler(k)
-    const lease = new LeaseReconciler(k, why => status.requestPost(why))
-    runLoop.start(lease)
-    runLoop.start(status)
+    const lease = new LeaseReconciler(k, status.requestPost)
+    lease.run.start()
+    status.run.start()
 }
 
 /**
