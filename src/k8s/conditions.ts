@@ -63,6 +63,11 @@ function condition(type: string, reasons: string[], judge: (s: NodeSample) => Ve
     return { type, reasons, judge }
 }
 
+/** The judge of a row whose status and message never change: one closure for all such rows. */
+function fixed(holds: boolean, message: string) {
+    return (): Verdict => [holds, message]
+}
+
 /**
  * The rows, in posting order. Built per call rather than held: the status
  * fiber needs them for a moment every period, and the heap is 64 KB. Each
@@ -72,7 +77,7 @@ function condition(type: string, reasons: string[], judge: (s: NodeSample) => Ve
 export function conditionRows(): ConditionRow[] {
     return [
         // True when: the kubelet is posting
-        condition("Ready", ["KubeletReady"], () => [true, "picokubelet is posting ready status"]),
+        condition("Ready", ["KubeletReady"], fixed(true, "picokubelet is posting ready status")),
         // True when: free DeviceScript heap < `MEM_LOW_BYTES` (Unknown until the platform service reports)
         condition("MemoryPressure", ["KubeletHasInsufficientMemory", "KubeletHasSufficientMemory"], s => {
             if (s.heapFree < 0) return undefined
@@ -81,9 +86,9 @@ export function conditionRows(): ConditionRow[] {
             return [low, low ? `${figure}, below ${s.memLowBytes}` : figure]
         }),
         // True when: never: "there is no disk"
-        condition("DiskPressure", ["KubeletHasNoDiskPressure"], () => [false, "there is no disk"]),
+        condition("DiskPressure", ["KubeletHasNoDiskPressure"], fixed(false, "there is no disk")),
         // True when: never: "PIDs are also lies"
-        condition("PIDPressure", ["KubeletHasSufficientPID"], () => [false, "PIDs are also lies"]),
+        condition("PIDPressure", ["KubeletHasSufficientPID"], fixed(false, "PIDs are also lies")),
         // True when: at least 50 % of the heap is free
         condition("Vibes", ["GoodVibes", "BadVibes"], s => {
             if (s.heapFree < 0) return undefined
