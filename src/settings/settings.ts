@@ -51,6 +51,8 @@ interface Setting {
     secret?: boolean
     /** Checks a set value and returns it as the Config wants it; problems are pushed by name. */
     rule(v: any, key: string, problems: string[]): any
+    /** The description's text for an empty or unset value, in place of it. */
+    ifEmpty?: string
     /** The value for the boot log; default `label=value unit`. */
     show?(v: any): string
     /** What this setting reads; default the value of its key. */
@@ -169,7 +171,7 @@ const SECONDS = "a whole number of seconds"
 
 type Rule = Setting["rule"]
 
-/** A row from its common parts; `more` adds what only some rows have (hint, secret, show, gather). */
+/** A row from its common parts; `more` adds what only some rows have (hint, secret, show, gather, ifEmpty). */
 function setting(key: string, field: string, label: string, dflt: any, rule: Rule, unit?: string, more?: Partial<Setting>): Setting {
     return Object.assign({ key, field, label, dflt, rule, unit }, more)
 }
@@ -194,9 +196,9 @@ export function settingRows(): Setting[] {
         setting("LEASE_SECS", "leaseSeconds", "lease", 40, whole(1, 3600, SECONDS), "s"),
         setting("STATUS_SECS", "statusSeconds", "status", 300, whole(1, 86400, SECONDS), "s"),
         setting("MEM_LOW_BYTES", "memLowBytes", "memLow", 20480, whole(0, 16777216, "a number of bytes"), "B"),
-        setting("NODE_IP", "nodeIP", "ip", undefined, checkNodeIP, undefined, { show: v => `ip=${v || "<from network>"}` }),
+        setting("NODE_IP", "nodeIP", "ip", undefined, checkNodeIP, undefined, { ifEmpty: "<from network>" }),
         setting("MAX_PODS", "maxPods", "pods", 1, whole(0, 110, "a number of pods")),
-        setting("TAINT_KEY", "taintKey", "taint", DEFAULT_TAINT_KEY, checkTaintKey, undefined, { show: v => `taint=${v || "<none>"}` }),
+        setting("TAINT_KEY", "taintKey", "taint", DEFAULT_TAINT_KEY, checkTaintKey, undefined, { ifEmpty: "<none>" }),
     ]
 }
 
@@ -228,7 +230,7 @@ export function describeConfig(c: Config): string {
     return settingRows().map(s => {
         const v = config[s.field]
         if (s.show) return s.show(v)
-        return `${s.label}=${s.secret ? "<redacted>" : v}${s.unit || ""}`
+        return `${s.label}=${s.secret ? "<redacted>" : (!v && s.ifEmpty) || v}${s.unit || ""}`
     }).join(" ")
 }
 
