@@ -63,6 +63,11 @@ function show(v: any): string {
     return typeof v === "string" ? `"${v}"` : "" + v
 }
 
+/** Reports "KEY: value is not WHAT", the form of most problems. */
+function isNot(problems: string[], key: string, v: any, what: string) {
+    problems.push(`${key}: ${show(v)} is not ${what}`)
+}
+
 function isSet(v: any): boolean {
     return v !== undefined && v !== null && v !== ""
 }
@@ -72,7 +77,7 @@ function whole(min: number, max: number, what: string, rangeIsWhat?: boolean) {
     return (v: any, key: string, problems: string[]) => {
         const n = typeof v === "number" ? v : typeof v === "string" ? +v : NaN
         if (typeof v === "boolean" || isNaN(n) || Math.floor(n) !== n || ((n < min || n > max) && rangeIsWhat)) {
-            problems.push(`${key}: ${show(v)} is not ${what}`)
+            isNot(problems, key, v, what)
             return undefined
         }
         if (n < min || n > max) {
@@ -88,23 +93,21 @@ function checkHost(v: any, key: string, problems: string[]) {
     if (host.indexOf("://") >= 0)
         problems.push(`${key}: ${show(host)} is a URL; give only the host name (port goes in K3S_PORT)`)
     else if (!isIPv4(host) && !isDnsSubdomain(host.toLowerCase()))
-        problems.push(`${key}: ${show(host)} is not a DNS name or IPv4 address`)
+        isNot(problems, key, host, "a DNS name or IPv4 address")
     return host
 }
 
 function checkTls(v: any, key: string, problems: string[]) {
     if (v === true || v === "true") return true
     if (v === false || v === "false") return false
-    problems.push(`${key}: ${show(v)} is not true or false`)
+    isNot(problems, key, v, "true or false")
     return true
 }
 
 function checkNodeName(v: any, key: string, problems: string[]) {
     const name = "" + v
     if (!isDnsSubdomain(name))
-        problems.push(
-            `${key}: ${show(name)} is not a valid node name (lowercase letters, digits, '-' and '.', at most 253)`
-        )
+        isNot(problems, key, name, "a valid node name (lowercase letters, digits, '-' and '.', at most 253)")
     return name
 }
 
@@ -157,13 +160,13 @@ function checkToken(source: TokenSource, key: string, problems: string[]) {
 }
 
 function checkNodeIP(v: any, key: string, problems: string[]) {
-    if (!isIPv4("" + v)) problems.push(`${key}: ${show(v)} is not an IPv4 address`)
+    if (!isIPv4("" + v)) isNot(problems, key, v, "an IPv4 address")
     return "" + v
 }
 
 function checkTaintKey(v: any, key: string, problems: string[]) {
     if (v === "none") return ""
-    if (!isTaintKey("" + v)) problems.push(`${key}: ${show(v)} is not a taint key (e.g. ${DEFAULT_TAINT_KEY}, or none)`)
+    if (!isTaintKey("" + v)) isNot(problems, key, v, `a taint key (e.g. ${DEFAULT_TAINT_KEY}, or none)`)
     return "" + v
 }
 
