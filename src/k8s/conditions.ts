@@ -53,14 +53,16 @@ export type Verdict = [holds: boolean, message: string]
 
 export interface ConditionRow {
     type: string
-    /** The reason when True, then when False; one reason for a status that never changes. */
-    reasons: string[]
+    /** The reason when True; none for a condition that is never True. */
+    reasonTrue: string
+    /** The reason when False; none for a condition that is never False. */
+    reasonFalse: string
     judge(s: NodeSample): Verdict
 }
 
-/** A row: its type, its reasons (when True, then when False), its judge. */
-function condition(type: string, reasons: string[], judge: (s: NodeSample) => Verdict): ConditionRow {
-    return { type, reasons, judge }
+/** A row: its type, its reasons when True and when False, its judge. */
+function condition(type: string, reasonTrue: string, reasonFalse: string, judge: (s: NodeSample) => Verdict): ConditionRow {
+    return { type, reasonTrue, reasonFalse, judge }
 }
 
 /** The judge of a row whose status and message never change: one closure for all such rows. */
@@ -77,38 +79,38 @@ function fixed(holds: boolean, message: string) {
 export function conditionRows(): ConditionRow[] {
     return [
         // True when: the kubelet is posting
-        condition("Ready", ["KubeletReady"], fixed(true, "picokubelet is posting ready status")),
+        condition("Ready", "KubeletReady", undefined, fixed(true, "picokubelet is posting ready status")),
         // True when: free DeviceScript heap < `MEM_LOW_BYTES` (Unknown until the platform service reports)
-        condition("MemoryPressure", ["KubeletHasInsufficientMemory", "KubeletHasSufficientMemory"], s => {
+        condition("MemoryPressure", "KubeletHasInsufficientMemory", "KubeletHasSufficientMemory", s => {
             if (s.heapFree < 0) return undefined
             const low = s.heapFree < s.memLowBytes
             const figure = `${s.heapFree} bytes of heap free${s.heapSimulated ? " (simulated)" : ""}`
             return [low, low ? `${figure}, below ${s.memLowBytes}` : figure]
         }),
         // True when: never: "there is no disk"
-        condition("DiskPressure", ["KubeletHasNoDiskPressure"], fixed(false, "there is no disk")),
+        condition("DiskPressure", undefined, "KubeletHasNoDiskPressure", fixed(false, "there is no disk")),
         // True when: never: "PIDs are also lies"
-        condition("PIDPressure", ["KubeletHasSufficientPID"], fixed(false, "PIDs are also lies")),
+        condition("PIDPressure", undefined, "KubeletHasSufficientPID", fixed(false, "PIDs are also lies")),
         // True when: at least 50 % of the heap is free
-        condition("Vibes", ["GoodVibes", "BadVibes"], s => {
+        condition("Vibes", "GoodVibes", "BadVibes", s => {
             if (s.heapFree < 0) return undefined
             const percent = Math.floor((s.heapFree * 100) / HEAP_BYTES)
             const good = percent >= GOOD_VIBES_FREE_PERCENT
             return [good, `${good ? "" : "only "}${percent}% of the heap is free${s.heapSimulated ? " (simulated)" : ""}`]
         }),
         // True when: up for less than an hour
-        condition("Caffeinated", ["FreshlyBooted", "CaffeineWoreOff"], s =>
+        condition("Caffeinated", "FreshlyBooted", "CaffeineWoreOff", s =>
             s.uptimeMs < CAFFEINE_MS
                 ? [true, "up for less than an hour"]
                 : [false, `up for ${Math.floor(s.uptimeMs / 3600000)} h`]
         ),
         // True when: 8640 lease renewals or more (a day at 10 s)
-        condition("Existential", ["WhyAmIRenewing", "KnowsItsPurpose"], s => {
+        condition("Existential", "WhyAmIRenewing", "KnowsItsPurpose", s => {
             const bored = s.renewals >= EXISTENTIAL_RENEWALS
             return [bored, `renewed its lease ${s.renewals} times${bored ? " and runs nothing" : ""}`]
         }),
         // True when: the connection was re-opened in the last 15 minutes
-        condition("Peckish", ["AteAHandshake", "NotHungry"], s =>
+        condition("Peckish", "AteAHandshake", "NotHungry", s =>
             s.lastReconnectMs >= 0 && s.uptimeMs - s.lastReconnectMs < PECKISH_MS
                 ? [
                       true,
@@ -117,7 +119,7 @@ export function conditionRows(): ConditionRow[] {
                 : [false, `reconnected ${s.reconnects} time(s), none in the last 15 min`]
         ),
         // True when: the transport changed (Ethernet/Wi-Fi) or the clock jumped > 5 s at a re-anchor
-        condition("Haunted", ["SomethingMoved", "NothingMoved"], s => {
+        condition("Haunted", "SomethingMoved", "NothingMoved", s => {
             const moved = s.transportChanges > 0 || s.maxAbsSkewMs > HAUNTED_SKEW_MS
             const skew = Math.round(s.maxAbsSkewMs / 100) / 10
             return [moved, `${moved ? `transport changed ${s.transportChanges} time(s)` : "transport steady"}; clock skew up to ${skew} s`]
@@ -130,9 +132,8 @@ export function deriveConditions(s: NodeSample): ConditionValue[] {
     return conditionRows().map((row): ConditionValue => {
         const verdict = row.judge(s)
         if (!verdict) return { type: row.type, status: "Unknown", reason: "NoHeapFigures", message: "the platform service has not reported the heap yet" }
-        // a row with one reason gives it for either status
-        const reasons = row.reasons
-        return { type: row.type, status: verdict[0] ? "True" : "False", reason: reasons[verdict[0] ? 0 : reasons.length - 1], message: verdict[1] }
+        const holds = verdict[0]
+        return { type: row.type, status: holds ? "True" : "False", reason: holds ? row.reasonTrue : row.reasonFalse, message: verdict[1] }
     })
 }
 

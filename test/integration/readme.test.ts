@@ -36,7 +36,7 @@ function trueWhen(type: string): string {
 
 describe("README matches the firmware's tables", () => {
     test("conditions: one row per condition, in posting order, with its rule and reasons", () => {
-        const expected = conditionRows().map(c => [c.type, trueWhen(c.type), c.reasons.join(" / ")])
+        const expected = conditionRows().map(c => [c.type, trueWhen(c.type), [c.reasonTrue, c.reasonFalse].filter(r => r).join(" / ")])
         assert.deepEqual(table("### Conditions"), expected)
     })
     test("settings: every key, with the default .env.defaults gives it; secrets only in .env.local", () => {
