@@ -1,7 +1,7 @@
+import * as ds from "@devicescript/core"
 import { replyStatus } from "../k8s/api"
 import { HeapGuard } from "../kubelet/heapguard"
 import { Kubelet } from "../kubelet/kubelet"
-import { Wakeup } from "../time/wakeup"
 
 // Samples the node every renew period and posts /status only when a
 // condition flipped, the report period passed, or another fiber asked for a
@@ -12,7 +12,8 @@ export class StatusReconciler {
     private readonly sampleMs: number
     private readonly reportMs: number
     private readonly heap = new HeapGuard()
-    private readonly wakeup = new Wakeup()
+    /** The run fiber while it sleeps between samples, for requestPost to wake. */
+    private sleeper: ds.Fiber
     private lastPostMs: number
     /** Why a post is due, "" when none. */
     private due = ""
@@ -31,13 +32,22 @@ export class StatusReconciler {
      */
     requestPost(why: string) {
         this.requested = why
-        this.wakeup.ring()
+        const s = this.sleeper
+        if (s && s.suspended) s.resume(null)
     }
 
-    /** Samples every period, or at once when a post is requested. */
+    /**
+     * Samples every period, or at once when a post is requested. A request
+     * made while no sample sleeps is still in `requested`, so the next sample
+     * comes at once: a request is never lost between checks.
+     */
     async run() {
         while (true) {
-            await this.wakeup.wait(this.sampleMs)
+            if (!this.requested) {
+                this.sleeper = ds.Fiber.self()
+                await ds.suspend(this.sampleMs)
+                this.sleeper = undefined
+            }
             await this.cycle()
         }
     }
