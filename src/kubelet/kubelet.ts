@@ -67,8 +67,8 @@ export class Kubelet {
         this.startMs = parts.timer.now()
     }
 
-    /** Notes a reconnect when the transport opened another connection. */
-    private trackReconnects() {
+    private sample(): NodeSample {
+        // a connection opened since the last sample, after the first, is a reconnect
         const opened = this.connectionsOpened()
         if (opened > this.connectionsSeen) {
             if (this.connectionsSeen > 0) {
@@ -77,10 +77,6 @@ export class Kubelet {
             }
             this.connectionsSeen = opened
         }
-    }
-
-    private sample(): NodeSample {
-        this.trackReconnects()
         const p = this.platform.snapshot()
         return {
             heapFree: p.known ? p.heapFree : -1,
@@ -118,14 +114,6 @@ export class Kubelet {
         if (t === undefined) throw new Error(`GET /version: Date header missing or malformed: "${date}"`)
         this.clock.anchor(t)
         console.log(`kubelet: clock anchored at ${formatTime(this.clock.now())} from the API server's Date`)
-    }
-
-    /** Re-anchors on a reply's Date, measuring the skew (wall vs monotonic). */
-    private reanchor(date: string) {
-        const t = parseHttpDate(date)
-        if (t === undefined) return
-        const skew = this.clock.anchor(t)
-        if (Math.abs(skew) > 1000) console.log(`kubelet: clock re-anchored, skew ${skew} ms`)
     }
 
     /**
@@ -194,7 +182,12 @@ export class Kubelet {
             heartbeatBody(heapFree, this.conditions.toJson(this.clock.now())),
             STRATEGIC_MERGE_PATCH
         )
-        this.reanchor(reply.date)
+        // re-anchor on the reply's Date, measuring the skew (wall vs monotonic)
+        const t = parseHttpDate(reply.date)
+        if (t !== undefined) {
+            const skew = this.clock.anchor(t)
+            if (Math.abs(skew) > 1000) console.log(`kubelet: clock re-anchored, skew ${skew} ms`)
+        }
         console.log(`status: posted (${why}) heap=${heapFree} ${this.conditions.describe()}`)
     }
 }
