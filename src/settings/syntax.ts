@@ -10,10 +10,6 @@ function isLowerCode(c: number) {
     return c >= 97 && c <= 122
 }
 
-function isUpperCode(c: number) {
-    return c >= 65 && c <= 90
-}
-
 function allChars(s: string, ok: (c: number) => boolean): boolean {
     for (let i = 0; i < s.length; i++) if (!ok(s.charCodeAt(i))) return false
     return true
@@ -62,7 +58,8 @@ export function isIPv4(s: string): boolean {
 }
 
 function isAlnumCode(c: number) {
-    return isDigitCode(c) || isLowerCode(c) || isUpperCode(c)
+    // setting the case bit (32) turns exactly the uppercase letters into lowercase ones
+    return isDigitCode(c) || isLowerCode(c | 32)
 }
 
 /**
