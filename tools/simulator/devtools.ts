@@ -8,7 +8,8 @@ import { REPO } from "./project"
 // devtools listens on fixed ports (DeviceScript hard-codes them): one
 // simulator session at a time on a machine.
 export const DEVTOOLS_PORTS = { ws: 8081, tcp: 8082, dbg: 8083 }
-const DEPLOY_TRIES = 8
+export class DeployTimeout extends Error {}
+
 export const CLI = `${REPO}/node_modules/@devicescript/cli/built/devicescript-cli.cjs`
 
 function portInUse(port: number): Promise<boolean> {
@@ -98,24 +99,16 @@ async function launch(projectDir: string, onLine: (line: string) => void, releas
     return {
         process: child,
         socket,
+        /** One deploy; a `DeployTimeout` when the VM missed the 3 s Jacdac deadline of a deploy command. */
         async deploy(entry: string) {
-            // A VM that has just started, on a loaded machine, can miss the 3 s
-            // Jacdac deadline of a deploy command: try again, waiting longer each
-            // time (seen under a load of 4 on 2 cores: four quick tries were not enough).
-            for (let attempt = 1; ; attempt++) {
-                const msg = await request("build", { filename: entry, deployTo: "*", buildOptions: {} }, 60000)
-                if (msg.resp === "error") throw new Error(`devtools build failed: ${msg.data?.message}`)
-                const st = msg.data
-                if (!st.success)
-                    throw new Error(
-                        `build of ${entry} failed:\n${(st.diagnostics || []).map((d: any) => d.formatted).join("\n")}`
-                    )
-                if (st.deployStatus === "OK") return
-                if (attempt >= DEPLOY_TRIES || !/timeout/.test(st.deployStatus))
-                    throw new Error(`deploy of ${entry} failed: ${st.deployStatus}`)
-                onLine(`deploy of ${entry} timed out (try ${attempt}); trying again`)
-                await new Promise(r => setTimeout(r, 1000 * attempt))
-            }
+            const msg = await request("build", { filename: entry, deployTo: "*", buildOptions: {} }, 60000)
+            if (msg.resp === "error") throw new Error(`devtools build failed: ${msg.data?.message}`)
+            const st = msg.data
+            if (!st.success)
+                throw new Error(`build of ${entry} failed:\n${(st.diagnostics || []).map((d: any) => d.formatted).join("\n")}`)
+            if (st.deployStatus === "OK") return
+            if (/timeout/.test(st.deployStatus)) throw new DeployTimeout(`deploy of ${entry} timed out: ${st.deployStatus}`)
+            throw new Error(`deploy of ${entry} failed: ${st.deployStatus}`)
         },
         async stop() {
             socket.close()

@@ -1,7 +1,7 @@
 import { ChildProcess } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { eachLine, startChild, stopChild } from "./children"
-import { CLI, DevtoolsSession, startDevtools } from "./devtools"
+import { CLI, DeployTimeout, DevtoolsSession, startDevtools } from "./devtools"
 import { makeScratchProject, ScratchProject, Settings } from "./project"
 import { NodeBus, startBus } from "./bus"
 import { LedSample, LedWatcher } from "./led"
@@ -43,6 +43,7 @@ export interface SimulatorOptions {
 }
 
 const ANSI = /\x1b\[[0-9;]*m/g
+const DEPLOY_TRIES = 6
 
 /** One line of program output, as the VM prints it: "WASM> text". */
 function programLine(raw: string): string | undefined {
@@ -83,7 +84,7 @@ export class Simulator {
         this.devtools = await startDevtools(this.project.dir, toolLog)
         await this.startBus()
         await this.startVm()
-        await this.devtools.deploy(this.opts.entry ?? "src/main.ts")
+        await this.deploy()
     }
 
     private async startVm() {
@@ -112,16 +113,32 @@ export class Simulator {
         await this.waitForAnnounce(30000)
     }
 
-    /**
-     * Until the VM has announced itself on the bus. A deploy sent before that
-     * can time out, and after a timed-out deploy the VM no longer restarts the
-     * program on ds.restart() (seen: the heap guard's restart never came back).
-     */
+    /** Until the VM has announced itself on the bus: a deploy sent before that is likelier to time out. */
     private async waitForAnnounce(timeoutMs: number) {
         const deadline = Date.now() + timeoutMs
         while (!this.nodeBus!.bus.device(this.deviceId, true)?.announced) {
             if (Date.now() > deadline) throw new Error(`the VM ${this.deviceId} did not announce itself on the bus within ${timeoutMs} ms`)
             await new Promise(r => setTimeout(r, 100))
+        }
+    }
+
+    /**
+     * Deploys the program as a user does. A VM on a loaded machine can miss the
+     * 3 s deadline of a deploy command, and a VM that saw a deploy time out no
+     * longer restarts the program on ds.restart() (the heap guard's restart
+     * hung): so a timed-out deploy is retried on a fresh VM process, never on
+     * the same one.
+     */
+    private async deploy() {
+        for (let attempt = 1; ; attempt++) {
+            try {
+                return await this.devtools!.deploy(this.opts.entry ?? "src/main.ts")
+            } catch (e) {
+                if (!(e instanceof DeployTimeout) || attempt >= DEPLOY_TRIES) throw e
+                this.opts.onToolLog?.(`${e.message} (try ${attempt}); deploying again to a fresh VM`)
+                await this.powerOff()
+                await this.startVm()
+            }
         }
     }
 
@@ -142,7 +159,7 @@ export class Simulator {
         if (this.vm) throw new Error("the simulated board is already powered on")
         if (vmEnv) this.opts.vmEnv = vmEnv
         await this.startVm()
-        await this.devtools!.deploy(this.opts.entry ?? "src/main.ts")
+        await this.deploy()
     }
 
     /** Resolves with the first log line (already seen or future) that matches. */
