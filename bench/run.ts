@@ -52,7 +52,7 @@ async function main() {
     const transport = await step("transport benchmark", () => benchTransport(plan.transportRequests))
     let api: ApiServer | undefined
     try {
-        api = await startApiServer({ port: 0, quiet: true, gracePeriodSeconds: 40 })
+        api = await startApiServer({ port: 0, quiet: true, gracePeriodSeconds: 40, rbacManifests: [join(__dirname, "replay-rbac.yaml")] })
         const emulator = api
         const wire = await step("wire cost (seed and kubelet replays, picokubelet)", () => benchWireCost(emulator, plan))
         const timing = await step("time to Ready and recovery", () => benchTiming(emulator, plan))
