@@ -205,7 +205,7 @@ describe("pods and events", () => {
         assert.ok(ctx.server.store.getPod("default", "p1"), "still there")
         const wrongUid = await call(ctx.conn, "DELETE", podPath, boot(), { gracePeriodSeconds: 0, preconditions: { uid: "nope" } })
         assert.equal(wrongUid.status, 409)
-        assert.match(wrongUid.json.message, /Precondition failed: UID in precondition: nope/)
+        assert.match(wrongUid.json.message, /^Operation cannot be fulfilled on Pod "[^"]+": the UID in the precondition \(nope\) does not match the UID in record/)
         const gone = await call(ctx.conn, "DELETE", podPath, boot(), { gracePeriodSeconds: 0, preconditions: { uid: marked.json.metadata.uid } })
         assert.equal(gone.status, 200)
         assert.equal(gone.json.metadata.deletionGracePeriodSeconds, 0)

@@ -1,6 +1,6 @@
 // One HTTP request in, one reply out: authentication, authorization, routing
 // and the REST verbs. No sockets here; server.ts does the wire.
-import { randomUUID } from "node:crypto"
+import { randomBytes, randomUUID } from "node:crypto"
 import type { User } from "./auth"
 import { discovery, versionInfo } from "./discovery"
 import { managerName } from "./fields"
@@ -156,8 +156,9 @@ export class Api {
                 return rest
             })
         const metadata = { resourceVersion: this.store.resourceVersion }
+        // the metadata conversion leaves an empty list's items a nil slice: null, where a full list has []
         if (shape === "metadata")
-            return { kind: "PartialObjectMetadataList", apiVersion: "meta.k8s.io/v1", metadata, items }
+            return { kind: "PartialObjectMetadataList", apiVersion: "meta.k8s.io/v1", metadata, items: items.length > 0 ? items : null }
         return { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata, items }
     }
 
@@ -190,8 +191,9 @@ export class Api {
     private create(def: ResourceDef, t: Target, body: Obj, manager: string): Obj {
         if (t.name) throw methodNotAllowed()
         const obj = this.decodeBody(def, t, body)
+        // a base longer than 58 characters is cut, so that the name fits 63
         if (!obj.metadata.name && obj.metadata.generateName)
-            obj.metadata.name = obj.metadata.generateName + randomUUID().slice(0, 5)
+            obj.metadata.name = String(obj.metadata.generateName).slice(0, 58) + generatedSuffix()
         this.validate(def, obj)
         if (this.store.get(def.resource, t.namespace, obj.metadata.name)) throw alreadyExists(this.gr(def), obj.metadata.name)
         def.prepareCreate?.(obj)
@@ -272,19 +274,21 @@ export class Api {
     private delete(def: ResourceDef, t: Target, req: ApiRequest): Obj {
         const obj = this.mustGet(def, t)
         const opts = deleteOptions(req)
+        // rest.BeforeDelete checks the preconditions first and names the Kind, not the resource
+        const kind = { group: def.group, resource: def.kind }
         const uid = opts.preconditions?.uid
         if (uid !== undefined && uid !== obj.metadata.uid)
             throw conflict(
-                this.gr(def),
+                kind,
                 t.name,
-                `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${obj.metadata.uid}`
+                `the UID in the precondition (${uid}) does not match the UID in record (${obj.metadata.uid}). The object might have been deleted and then recreated`
             )
         const rv = opts.preconditions?.resourceVersion
         if (rv !== undefined && rv !== obj.metadata.resourceVersion)
             throw conflict(
-                this.gr(def),
+                kind,
                 t.name,
-                `Precondition failed: ResourceVersion in precondition: ${rv}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`
+                `the ResourceVersion in the precondition (${rv}) does not match the ResourceVersion in record (${obj.metadata.resourceVersion}). The object might have been modified`
             )
         if (!def.graceful) {
             this.store.remove(def.resource, obj)
@@ -319,5 +323,9 @@ function forbiddenPath(user: User, method: string, path: string): ApiError {
         { "X-Content-Type-Options": "nosniff" }
     )
 }
+
+// names.SimpleNameGenerator: five characters of utilrand.String's alphabet (no vowels, no 0, 1, 3)
+const nameAlphabet = "bcdfghjklmnpqrstvwxz2456789"
+const generatedSuffix = () => Array.from(randomBytes(5), b => nameAlphabet[b % nameAlphabet.length]).join("")
 
 export const encode = (obj: unknown) => Buffer.from(JSON.stringify(obj) + "\n")

@@ -84,6 +84,24 @@ const orderWithin: Record<string, Map<string, number>> = Object.fromEntries(
         involvedObject: ["kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"],
         managedFields: ["manager", "operation", "apiVersion", "time", "fieldsType", "fieldsV1", "subresource"],
         containerStatuses: ["name", "state", "lastState", "ready", "restartCount", "image", "imageID", "containerID", "started"],
+        // NodeStatus and PodStatus in one: they share only phase and conditions, in that order
+        status: [
+            "capacity", "allocatable", "phase", "conditions", "message", "reason", "nominatedNodeName",
+            "addresses", "daemonEndpoints", "nodeInfo", "images", "volumesInUse", "volumesAttached", "config",
+            "runtimeHandlers", "features",
+            "hostIP", "hostIPs", "podIP", "podIPs", "startTime", "initContainerStatuses", "containerStatuses",
+            "qosClass", "ephemeralContainerStatuses", "resize", "resourceClaimStatuses",
+        ],
+        state: ["waiting", "running", "terminated"],
+        lastState: ["waiting", "running", "terminated"],
+        terminated: ["exitCode", "signal", "reason", "message", "startedAt", "finishedAt", "containerID"],
+        waiting: ["reason", "message"],
+        // an Event's own fields (canonical is called with the kind for the top level)
+        Event: [
+            "kind", "apiVersion", "metadata", "involvedObject", "reason", "message", "source", "firstTimestamp",
+            "lastTimestamp", "count", "type", "eventTime", "series", "action", "related", "reportingComponent",
+            "reportingInstance",
+        ],
     }).map(([field, keys]) => [field, new Map(keys.map((k, i) => [k, i]))])
 )
 
