@@ -3,7 +3,7 @@
 // server's admin credential, and uids the recording quotes become the uids
 // this server assigned. Used to record fixtures and by the differential test.
 import { join } from "node:path"
-import type { Fixture, RawResponse } from "./wire"
+import type { RawResponse } from "./wire"
 import { RawClient } from "./wire"
 
 /** The token the recordings carry in place of a real one. */
@@ -21,6 +21,19 @@ export interface ReplayTarget {
     token: string
     /** How an admin authenticates: a bearer token (the emulator) or a client certificate (a real server). */
     admin: { token: string } | { certFile: string; keyFile: string }
+}
+
+/**
+ * One request of a sequence. The uids it quotes are those of the objects the
+ * recording's earlier replies created: `response` (a recorded reply) or, for a
+ * request not recorded yet, `uid`, the placeholder that stands for the uid
+ * this request's reply assigns (test/apiserver/pod-theater.ts).
+ */
+export interface ReplaySource {
+    name: string
+    request: Buffer
+    response?: RawResponse
+    uid?: string
 }
 
 export interface Exchange {
@@ -42,7 +55,7 @@ const uidOf = (r: RawResponse): string | undefined => {
 
 export const isAdminRequest = (request: Buffer) => !/\r\nAuthorization:/i.test(request.toString("latin1"))
 
-export async function replay(fixtures: Fixture[], target: ReplayTarget): Promise<Exchange[]> {
+export async function replay(fixtures: ReplaySource[], target: ReplayTarget): Promise<Exchange[]> {
     const kubelet = new RawClient(target)
     const admin = "certFile" in target.admin ? new RawClient(target, target.admin) : kubelet
     const uids = new Map<string, string>()
@@ -56,7 +69,7 @@ export async function replay(fixtures: Fixture[], target: ReplayTarget): Promise
             text = text.replace(UID, uid => uids.get(uid) ?? uid)
             const request = Buffer.from(text, "latin1")
             const response = await (asAdmin ? admin : kubelet).exchange(request)
-            const [recorded, assigned] = [uidOf(f.response), uidOf(response)]
+            const [recorded, assigned] = [f.uid ?? (f.response && uidOf(f.response)), uidOf(response)]
             if (recorded && assigned) uids.set(recorded, assigned)
             out.push({ name: f.name, request, response })
         }

@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fixtureDirFor, loadFixtures } from "../../test/apiserver/wire"
+import { podTheater } from "../../test/apiserver/pod-theater"
 import { FIXTURE_NODE, isAdminRequest, PLACEHOLDER_TOKEN, RECORDING_RBAC, replay } from "../../test/apiserver/replay"
 import { startCluster } from "./index"
 
@@ -11,7 +12,8 @@ async function main() {
     const cluster = await startCluster({ nodeNames: [FIXTURE_NODE] })
     try {
         await cluster.kubectl.apply(readFileSync(RECORDING_RBAC, "utf8"))
-        const exchanges = await replay(loadFixtures(), {
+        // the 1.26 sequence (00-30), then the pod theater's requests (31 on)
+        const exchanges = await replay([...loadFixtures(), ...podTheater()], {
             port: cluster.port,
             caFile: cluster.caFile,
             token: cluster.token,
@@ -42,10 +44,11 @@ async function main() {
                 `# Raw HTTP/1.1 exchanges with a real kube-apiserver ${cluster.version} (kine on SQLite), recorded byte for byte`,
                 "",
                 "Recorded by `npm run record-fixtures` (tools/cluster/record-fixtures.ts): the requests of the",
-                "1.26 set, sent to the local control plane built from Go modules. The bootstrap token is shown as",
+                "1.26 set (00-30), then those of the firmware's pod theater (31 on, test/apiserver/pod-theater.ts),",
+                "sent to the local control plane built from Go modules. The bootstrap token is shown as",
                 `the placeholder ${PLACEHOLDER_TOKEN}; ${admins.join(", ")} were sent by an admin with a client`,
                 "certificate. The kubelet's identity had deploy/rbac.yaml plus test/fixtures/recording-rbac.yaml;",
-                "the names are the 1.26 sequence's.",
+                "the names up to 30 are the 1.26 sequence's.",
                 "",
                 "| exchange | status line | response bytes | framing |",
                 "|---|---|---|---|",
