@@ -49,8 +49,14 @@ describe("describe node", () => {
         const ready = { type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status", lastHeartbeatTime: "2026-11-20T22:39:29Z", lastTransitionTime: "2026-11-20T22:39:29Z" }
         await call(ctx.conn, "PATCH", "/api/v1/nodes/esp-2/status", boot, { status: { conditions: [ready] } }, SMP)
         await call(ctx.conn, "POST", "/api/v1/namespaces/default/events", boot, {
-            metadata: { name: "esp-2.start" }, involvedObject: { kind: "Node", name: "esp-2" }, reason: "Starting",
+            metadata: { generateName: "esp-2." }, involvedObject: { kind: "Node", name: "esp-2", uid: "esp-2", apiVersion: "v1" }, reason: "Starting",
             message: "Starting picokubelet.", source: { component: "kubelet" }, type: "Normal", count: 1,
+            firstTimestamp: "2026-11-20T22:39:29Z", lastTimestamp: "2026-11-20T22:39:29Z",
+        })
+        // kubectl describe node searches by the uid the kubelet uses, the node's name: not by its real uid
+        await call(ctx.conn, "POST", "/api/v1/namespaces/default/events", boot, {
+            metadata: { generateName: "esp-2." }, involvedObject: { kind: "Node", name: "esp-2", uid: node.json.metadata.uid }, reason: "RegisteredNode",
+            message: "Node esp-2 event: Registered Node esp-2 in Controller", source: { component: "node-controller" }, type: "Normal", count: 1,
             firstTimestamp: "2026-11-20T22:39:29Z", lastTimestamp: "2026-11-20T22:39:29Z",
         })
         // within the grace period: still Ready, and the not-ready taint is gone

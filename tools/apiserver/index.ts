@@ -148,7 +148,12 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
             node,
             lease: store.get("leases", "kube-node-lease", name),
             pods: store.list("pods").filter(p => p.spec?.nodeName === name),
-            events: store.list("events").filter(e => e.involvedObject?.kind === "Node" && e.involvedObject?.name === name),
+            // what kubectl describe node searches for: the kubelet's node events carry the node's
+            // name as its uid, and no namespace (events of the node's real uid do not show)
+            events: store.list("events").filter(e => {
+                const o = e.involvedObject ?? {}
+                return o.kind === "Node" && o.name === name && o.uid === name && !o.namespace
+            }),
             now: clock.now(),
         }
     }
