@@ -146,7 +146,7 @@ export class Api {
     }
 
     private list(def: ResourceDef, t: Target, shape: Shape): Obj {
-        const select = selector(t.query)
+        const select = selector(t.query, def.fieldLabels)
         const items = this.store
             .list(def.resource, def.namespaced && t.namespace ? t.namespace : undefined)
             .filter(select)

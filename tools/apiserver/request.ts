@@ -71,8 +71,8 @@ function fieldValue(obj: Obj, path: string): string {
     return v === undefined || v === null ? "" : String(v)
 }
 
-/** fieldSelector and labelSelector, the equality forms. */
-export function selector(query: URLSearchParams): (o: Obj) => boolean {
+/** fieldSelector and labelSelector, the equality forms; `fieldLabels`: the field labels the resource supports. */
+export function selector(query: URLSearchParams, fieldLabels: string[] = []): (o: Obj) => boolean {
     const terms = (s: string | null) =>
         (s ?? "")
             .split(",")
@@ -83,6 +83,8 @@ export function selector(query: URLSearchParams): (o: Obj) => boolean {
                 return { key: m[1].trim(), negate: m[2] === "!=", value: m[3].trim() }
             })
     const fields = terms(query.get("fieldSelector"))
+    const supported = new Set(["metadata.name", "metadata.namespace", ...fieldLabels])
+    for (const f of fields) if (!supported.has(f.key)) throw badRequest(`field label not supported: ${f.key}`)
     const labels = terms(query.get("labelSelector"))
     return o =>
         fields.every(f => (fieldValue(o, f.key) === f.value) !== f.negate) &&

@@ -27,6 +27,8 @@ export interface ResourceDef {
     admit?(obj: Obj): void
     /** Graceful deletion applies (pods bound to a node). */
     graceful?: boolean
+    /** The field selector labels the registry supports beyond metadata.name and metadata.namespace. */
+    fieldLabels?: string[]
 }
 
 const rw = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
@@ -47,6 +49,7 @@ const nodes: ResourceDef = {
     verbs: rw,
     shortNames: ["no"],
     validate: validateNode,
+    fieldLabels: ["spec.unschedulable"],
     normalize(node) {
         defaultConditionTimes(node.status?.conditions, ["lastHeartbeatTime", "lastTransitionTime"])
     },
@@ -91,6 +94,10 @@ const pods: ResourceDef = {
     shortNames: ["po"],
     validate: validatePod,
     graceful: true,
+    fieldLabels: [
+        "spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork",
+        "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName",
+    ],
     normalize(pod) {
         defaultConditionTimes(pod.status?.conditions, ["lastProbeTime", "lastTransitionTime"])
         for (const cs of pod.status?.containerStatuses ?? []) {
@@ -146,6 +153,15 @@ const pods: ResourceDef = {
             c.volumeMounts = [...(c.volumeMounts ?? []), { name: volume, readOnly: true, mountPath: serviceAccountMount }]
         spec.priority ??= 0
         spec.preemptionPolicy ??= "PreemptLowerPriority"
+        // DefaultTolerationSeconds: 300 s on a not-ready or unreachable node, unless a toleration covers it
+        const tolerations: Obj[] = spec.tolerations ?? []
+        for (const key of ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"]) {
+            const covered = tolerations.some(
+                t => (!t.effect || t.effect === "NoExecute") && (t.operator === "Exists" ? !t.key || t.key === key : t.key === key && !t.value)
+            )
+            if (!covered) tolerations.push({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 })
+        }
+        if (tolerations.length > 0) spec.tolerations = tolerations
     },
 }
 
@@ -159,6 +175,11 @@ const events: ResourceDef = {
     verbs: rw,
     shortNames: ["ev"],
     validate: validateEvent,
+    fieldLabels: [
+        "involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
+        "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
+        "reason", "reportingComponent", "source", "type",
+    ],
     // fields the Go struct always encodes; not owned by the writer
     admit(event) {
         event.eventTime ??= null

@@ -92,6 +92,7 @@ const orderWithin: Record<string, Map<string, number>> = Object.fromEntries(
             "hostIP", "hostIPs", "podIP", "podIPs", "startTime", "initContainerStatuses", "containerStatuses",
             "qosClass", "ephemeralContainerStatuses", "resize", "resourceClaimStatuses",
         ],
+        tolerations: ["key", "operator", "value", "effect", "tolerationSeconds"],
         state: ["waiting", "running", "terminated"],
         lastState: ["waiting", "running", "terminated"],
         terminated: ["exitCode", "signal", "reason", "message", "startedAt", "finishedAt", "containerID"],

@@ -1,5 +1,6 @@
 // The validations the real server applies to what picokubelet sends, with the
 // texts it uses. A 422 here is what a firmware bug would earn on a cluster.
+import { isIP } from "node:net"
 import { invalidValue, requiredValue, type StatusCause } from "./status"
 
 type Obj = Record<string, any>
@@ -101,6 +102,15 @@ export function validatePod(pod: Obj): StatusCause[] {
         if (!c.name) causes.push(requiredValue(`spec.containers[${i}].name`))
         if (!c.image) causes.push(requiredValue(`spec.containers[${i}].image`))
     })
+    // the internal type knows only the lists: a lone podIP or hostIP is validated as the list's first
+    const status = pod.status ?? {}
+    for (const [one, list] of [["podIP", "podIPs"], ["hostIP", "hostIPs"]] as const) {
+        const ips: Obj[] = status[list] ?? (status[one] ? [{ ip: status[one] }] : [])
+        ips.forEach((x, i) => {
+            if (!isIP(String(x?.ip ?? "")))
+                causes.push(invalidValue(`status.${list}[${i}]`, x?.ip, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"))
+        })
+    }
     return causes
 }
 
@@ -108,5 +118,8 @@ export function validateEvent(event: Obj): StatusCause[] {
     const causes = validateName(event.metadata?.name)
     if (!event.involvedObject?.kind && !event.involvedObject?.name)
         causes.push(requiredValue("involvedObject"))
+    const ns = event.involvedObject?.namespace
+    if (ns && ns !== event.metadata?.namespace)
+        causes.push(invalidValue("involvedObject.namespace", ns, "does not match event.namespace"))
     return causes
 }
