@@ -21,6 +21,7 @@ const UID = {
     job: "00000000-0000-4000-8000-0000000000a2",
     crowd: "00000000-0000-4000-8000-0000000000a3",
     elsewhere: "00000000-0000-4000-8000-0000000000a4",
+    plain: "00000000-0000-4000-8000-0000000000a5",
 }
 
 const POD_LIST =
@@ -222,5 +223,36 @@ export function podTheater(): ReplaySource[] {
             request: http("DELETE", pod("elsewhere"), { ...admin, body: { kind: "DeleteOptions", apiVersion: "v1", gracePeriodSeconds: 0, propagationPolicy: "Background" } }),
         },
         { name: "56-list-pods-not-terminal-empty", request: http("GET", POD_LIST, { accept: METADATA_LIST }) },
+        // what the server checks that the firmware could get wrong, on a pod as most arrive: no tolerations,
+        // so DefaultTolerationSeconds adds its two (a bigger body than 31-34's)
+        {
+            name: "57-admin-create-pod-plain",
+            uid: UID.plain,
+            request: http("POST", `/api/v1/namespaces/${NS}/pods`, { ...admin, body: { apiVersion: "v1", kind: "Pod", metadata: { name: "plain", namespace: NS }, spec: { nodeName: FIXTURE_NODE, restartPolicy: "Never", containers: [{ name: "c", image: "busybox:1.36" }] } } }),
+        },
+        { name: "58-list-pods-bad-field-label-400", request: http("GET", `/api/v1/pods?fieldSelector=spec.node%3D${FIXTURE_NODE}`, { accept: METADATA_LIST }) },
+        {
+            name: "59-patch-pod-status-bad-ip-422",
+            request: http("PATCH", podStatus("plain"), { contentType: smp, body: { metadata: { uid: UID.plain }, status: { podIP: "192.168.0.256" } } }),
+        },
+        {
+            name: "60-post-event-namespace-mismatch-422",
+            request: http("POST", "/api/v1/namespaces/kube-system/events", {
+                body: {
+                    ...event({ kind: "Pod", namespace: NS, name: "plain", uid: UID.plain, apiVersion: "v1" }, "Scheduled", "Successfully assigned"),
+                    metadata: { name: "plain.namespace-mismatch", namespace: "kube-system" },
+                },
+            }),
+        },
+        { name: "61-patch-pod-plain-succeeded-200", request: http("PATCH", podStatus("plain"), { contentType: smp, body: { metadata: { uid: UID.plain }, status: { phase: "Succeeded" } } }) },
+        // 1.31 takes a terminal pod back to Running: nothing guards it but the kubelet
+        {
+            name: "62-patch-pod-plain-succeeded-to-running-200",
+            request: http("PATCH", podStatus("plain"), { contentType: smp, body: { metadata: { uid: UID.plain }, status: { phase: "Running", startTime: STARTED } } }),
+        },
+        {
+            name: "63-admin-delete-pod-plain",
+            request: http("DELETE", pod("plain"), { ...admin, body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" } }),
+        },
     ]
 }
