@@ -67,6 +67,12 @@ const layers: Layer[] = [
         count: vmTestCount,
     },
     {
+        name: "VM pod theater tests",
+        command: process.execPath,
+        args: [CLI, "run", "test/unit/pods/main.ts", "--test", "--test-self-exit", "-T", "300000"],
+        count: vmTestCount,
+    },
+    {
         name: "integration tests (node:test)",
         command: process.execPath,
         args: [

@@ -21,9 +21,19 @@ export interface FetchResponse {
     text(): any
 }
 
+/** Takes a 2xx body a piece at a time (stream mode). */
+export type BodySink = (buf: Buffer, from: number, to: number) => void
+
 export type FetchFn = (
     path: string,
-    init: { method: string; headers?: any; body?: string; bodyMode?: "buffer" | "discard" | "prefix"; prefixBytes?: number }
+    init: {
+        method: string
+        headers?: any
+        body?: string
+        bodyMode?: "buffer" | "discard" | "prefix" | "stream"
+        prefixBytes?: number
+        sink?: BodySink
+    }
 ) => Promise<FetchResponse>
 
 export interface KubeReply {
@@ -49,13 +59,21 @@ export class KubeApi {
     async call(what: string, method: string, path: string, body?: string, contentType?: string): Promise<KubeReply> {
         const headers: any = {}
         if (body !== undefined) headers["Content-Type"] = contentType || JSON_TYPE
-        const res = await this.fetchFn(path, {
-            method,
-            headers,
-            body,
-            bodyMode: "prefix",
-            prefixBytes: REPLY_PREFIX_BYTES,
-        })
+        return await this.send(what, path, { method, headers, body, bodyMode: "prefix", prefixBytes: REPLY_PREFIX_BYTES })
+    }
+
+    /**
+     * GET whose 2xx body goes to `sink` as it arrives, never held whole (a
+     * pod list); a refusal is thrown as by call().
+     */
+    async read(what: string, path: string, sink: BodySink, accept?: string): Promise<KubeReply> {
+        const headers: any = {}
+        if (accept) headers["Accept"] = accept
+        return await this.send(what, path, { method: "GET", headers, bodyMode: "stream", prefixBytes: REPLY_PREFIX_BYTES, sink })
+    }
+
+    private async send(what: string, path: string, init: any): Promise<KubeReply> {
+        const res = await this.fetchFn(path, init)
         this.lastContactMs = this.monotonic()
         const text = await res.text()
         const reply: KubeReply = { status: res.status, date: res.headers.get("date") || "", bodyPrefix: text || "" }

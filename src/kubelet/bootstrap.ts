@@ -1,11 +1,13 @@
 import { describeFailure, replyStatus } from "../k8s/api"
+import { nodeSubject } from "../k8s/events"
 import { Stage } from "../led/status"
 import { Kubelet } from "./kubelet"
 import { retryForever } from "./retry"
 
 /**
  * Anchor the clock, register the Node, create the Lease, push an initial
- * status so every condition has a fresh heartbeat. The LED shows Connecting
+ * status so every condition has a fresh heartbeat; the node's Starting,
+ * memory and NodeReady events, as a kubelet posts them. The LED shows Connecting
  * throughout (Warning while the credential is refused); Healthy waits for
  * the first lease renewal.
  */
@@ -27,10 +29,12 @@ export async function bootstrap(k: Kubelet) {
     await retry("anchoring the clock", k.anchorClock)
     await retry("registering the node", k.registerNode)
     await retry("creating the lease", k.createLease)
+    await k.postEvent(nodeSubject(k.config.nodeName), "Normal", "Starting", "Starting kubelet.")
     await retry("posting the initial status", async () => {
         k.refreshConditions()
         await k.postStatus("initial")
     })
+    await k.announceNode()
     k.updateReachability()
     k.led.stage = Stage.Running
 }

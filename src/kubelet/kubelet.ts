@@ -1,4 +1,4 @@
-import { findJsonString, KubeApi, MERGE_PATCH, replyStatus, STRATEGIC_MERGE_PATCH } from "../k8s/api"
+import { describeFailure, findJsonString, KubeApi, MERGE_PATCH, replyStatus, STRATEGIC_MERGE_PATCH } from "../k8s/api"
 import {
     heartbeatBody,
     leaseBody,
@@ -9,7 +9,8 @@ import {
     renewBody,
 } from "../k8s/bodies"
 import { ConditionTracker, deriveConditions, NodeSample } from "../k8s/conditions"
-import { FIELD_MANAGER, leasePath, LEASES_PATH, nodePath, NODES_PATH } from "../k8s/paths"
+import { eventBody, eventNamespace, EventSubject, nodeSubject } from "../k8s/events"
+import { eventsPath, FIELD_MANAGER, leasePath, LEASES_PATH, nodePath, NODES_PATH } from "../k8s/paths"
 import { LedStatus } from "../led/status"
 import { PlatformSource, SIM_TRANSPORT } from "../platform/snapshot"
 import { Config } from "../settings/settings"
@@ -51,6 +52,13 @@ export class Kubelet {
     nodeUid: string = undefined
     /** Lease renewals since boot; survives reconnections. */
     renewals = 0
+    /**
+     * NodeReady was posted as an event since boot or since the last outage
+     * long enough for the node controller to call the node NotReady.
+     */
+    readyAnnounced = false
+    /** The MemoryPressure status last posted as an event. */
+    memoryAnnounced: string = undefined
     private readonly connectionsOpened: () => number
     /** Connections the transport had opened at the latest reconnect check. */
     private connectionsSeen = 0
@@ -189,5 +197,35 @@ export class Kubelet {
             if (Math.abs(skew) > 1000) console.log(`kubelet: clock re-anchored, skew ${skew} ms`)
         }
         console.log(`status: posted (${why}) heap=${heapFree} ${this.conditions.describe()}`)
+    }
+
+    /** Posts an event. Best effort: a refusal is logged, never thrown, and not retried. */
+    async postEvent(subject: EventSubject, type: string, reason: string, message: string) {
+        const node = this.config.nodeName
+        try {
+            const body = eventBody(node, subject, type, reason, message, formatTime(this.clock.now()))
+            await this.api.call("post event", "POST", eventsPath(eventNamespace(subject)), body)
+        } catch (e: any) {
+            console.error(`event: ${reason} for ${subject.name} not posted: ${describeFailure(e)}`)
+        }
+    }
+
+    /**
+     * After a status post: the node's events for what it now reports and had
+     * not told yet (at boot, after an outage, on a memory flip), as the
+     * kubelet records them.
+     */
+    async announceNode() {
+        const node = this.config.nodeName
+        const memory = this.conditions.status("MemoryPressure")
+        if (memory !== this.memoryAnnounced && memory !== "Unknown") {
+            this.memoryAnnounced = memory
+            const reason = memory === "True" ? "NodeHasInsufficientMemory" : "NodeHasSufficientMemory"
+            await this.postEvent(nodeSubject(node), "Normal", reason, `Node ${node} status is now: ${reason}`)
+        }
+        if (!this.readyAnnounced) {
+            this.readyAnnounced = true
+            await this.postEvent(nodeSubject(node), "Normal", "NodeReady", `Node ${node} status is now: NodeReady`)
+        }
     }
 }

@@ -6,6 +6,7 @@ import { LedStatus } from "../led/status"
 import { HttpClient } from "../net"
 import { PlatformMonitor } from "../platform/monitor"
 import { LeaseReconciler } from "../reconcilers/lease"
+import { PodReconciler } from "../reconcilers/pods"
 import { StatusReconciler } from "../reconcilers/status"
 import { awaitValidConfig } from "../settings/read"
 import { describeConfig } from "../settings/settings"
@@ -56,11 +57,12 @@ export async function runKubelet(opts: RunOptions = {}) {
     })
 
     await bootstrap(k)
-    // each reconciler is its own fiber; neither returns
+    // each reconciler is its own fiber; none returns
     const status = new StatusReconciler(k)
     const lease = new LeaseReconciler(k, status.requestPost)
     lease.run.start()
     status.run.start()
+    new PodReconciler(k).run.start()
 }
 
 /**

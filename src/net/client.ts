@@ -7,7 +7,7 @@ import { TimeoutError, errorName } from "./errors"
 import { Headers } from "./headers"
 import { FairQueue } from "./queue"
 import { SocketDialer } from "./socket-wire"
-import { BodyMode, DEFAULT_MAX_BODY } from "./response-parser"
+import { BodyMode, BodySink, DEFAULT_MAX_BODY } from "./response-parser"
 import { Dialer } from "./wire"
 
 export const DEFAULT_TIMEOUT_MS = 10000
@@ -35,10 +35,12 @@ export interface FetchInit {
     headers?: Record<string, string>
     /** A string or Buffer is sent as is; anything else as JSON. */
     body?: string | Buffer | any
-    /** "buffer" (default), "discard" or "prefix". */
+    /** "buffer" (default), "discard", "prefix" or "stream". */
     bodyMode?: BodyMode
-    /** prefix mode: how many leading body bytes to keep (default 512). */
+    /** prefix and stream modes: how many leading body bytes to keep (default 512; stream: of a non-2xx body). */
     prefixBytes?: number
+    /** stream mode: takes a 2xx body as it arrives. */
+    sink?: BodySink
     /** buffer mode: the cap (default the client's, 8 KB). */
     maxBody?: number
     /** This request's deadline (connect + send + receive). */
@@ -151,6 +153,7 @@ export class HttpClient {
                 mode,
                 maxBody: orDefault(init.maxBody, this.maxBody),
                 prefixBytes: orDefault(init.prefixBytes, 512),
+                sink: init.sink,
                 timeoutMs,
             })
             const p = r.parser

@@ -14,7 +14,7 @@ import {
     isNetError,
 } from "./errors"
 import { buildRequestHead } from "./request"
-import { BodyMode, FEED_BYTES, ResponseParser } from "./response-parser"
+import { BodyMode, BodySink, FEED_BYTES, ResponseParser } from "./response-parser"
 import { Dialer, MAX_WRITE, Wire } from "./wire"
 
 /** Bodies up to this size share the head's write; larger ones get their own. */
@@ -28,6 +28,7 @@ export interface ExchangeRequest {
     mode: BodyMode
     maxBody?: number
     prefixBytes?: number
+    sink?: BodySink
     timeoutMs: number
 }
 
@@ -180,6 +181,7 @@ export class Connection {
                 mode: req.mode,
                 maxBody: req.maxBody,
                 prefixBytes: req.prefixBytes,
+                sink: req.sink,
                 where,
             })
             try {

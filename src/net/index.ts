@@ -3,7 +3,7 @@ export { HttpClient, Response, DEFAULT_TIMEOUT_MS, DEFAULT_QUEUE_TIMEOUT_MS } fr
 export type { ClientOptions, FetchInit } from "./client"
 export { Headers } from "./headers"
 export { DEFAULT_MAX_BODY, MAX_HEAD_BYTES } from "./response-parser"
-export type { BodyMode } from "./response-parser"
+export type { BodyMode, BodySink } from "./response-parser"
 export { TransportCounters } from "./counters"
 export {
     NetError,

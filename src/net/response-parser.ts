@@ -4,6 +4,8 @@
 //   buffer  - the whole body, up to maxBody (over it: BodyTooLargeError)
 //   discard - nothing: the body is counted and dropped as it streams past
 //   prefix  - the first prefixBytes bytes; the rest is counted and dropped
+//   stream  - a 2xx body goes to the sink a piece at a time, never kept;
+//             any other body is kept as in prefix mode (a Status to log)
 // Framing: Content-Length, chunked (sizes in either case, extensions,
 // trailers), bodiless (HEAD, 1xx, 204, 304), and close-delimited bodies.
 // After an error the parser refuses more input with that same error: the
@@ -12,7 +14,10 @@ import { BadResponseError, BodyTooLargeError, ConnectionClosedError, NetError } 
 import { hasToken, listItems, trimOws } from "./header-values"
 import { Headers } from "./headers"
 
-export type BodyMode = "buffer" | "discard" | "prefix"
+export type BodyMode = "buffer" | "discard" | "prefix" | "stream"
+
+/** Takes body bytes buf[from..to) as they arrive; must not throw. */
+export type BodySink = (buf: Buffer, from: number, to: number) => void
 
 export const MAX_HEAD_BYTES = 4096
 const HEAD_START_BYTES = 512
@@ -41,6 +46,8 @@ export interface ParserOptions {
     maxBody?: number
     /** prefix mode: how many leading body bytes to keep. */
     prefixBytes?: number
+    /** stream mode: where a 2xx body goes. */
+    sink?: BodySink
     /** "host:port METHOD path", for error messages. */
     where: string
     maxHead?: number
@@ -255,8 +262,15 @@ export class ResponseParser {
     private take(buf: Buffer, pos: number, n: number) {
         if (n <= 0) return
         this.bodyBytes += n
-        const mode = this.opts.mode
+        let mode = this.opts.mode
         if (mode === "discard") return
+        if (mode === "stream") {
+            if (this.status >= 200 && this.status < 300) {
+                this.opts.sink(buf, pos, pos + n)
+                return
+            }
+            mode = "prefix"
+        }
         let keep = n
         if (mode === "prefix") {
             const room = (this.opts.prefixBytes > 0 ? this.opts.prefixBytes : 0) - this.kept

@@ -25,6 +25,8 @@ export class LeaseReconciler {
     private failing = false
     /** Renewals paused because the link is down. */
     private paused = false
+    /** Monotonic ms of the latest renewal. */
+    private renewedMs: number
 
     constructor(
         private readonly k: Kubelet,
@@ -33,6 +35,7 @@ export class LeaseReconciler {
     ) {
         this.renewMs = k.config.renewSeconds * 1000
         this.refusedBackoff = new Backoff(this.renewMs, REFUSED_MAX_PERIODS * this.renewMs, 0.2, k.random)
+        this.renewedMs = k.timer.now()
     }
 
     /** Renews forever, each cycle starting a period after the last began. */
@@ -122,9 +125,13 @@ export class LeaseReconciler {
 
     private succeeded(what: string) {
         const k = this.k
+        const now = k.timer.now()
+        // silent past the lease: the node controller has called the node NotReady; say Ready again
+        if (now - this.renewedMs > k.config.leaseSeconds * 1000) k.readyAnnounced = false
+        this.renewedMs = now
         k.renewals++
         k.led.credentialRefused = false
-        k.led.renewed(k.timer.now())
+        k.led.renewed(now)
         k.updateReachability()
         console.log(`lease: ${what}`)
     }

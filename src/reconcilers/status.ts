@@ -65,6 +65,7 @@ export class StatusReconciler {
             await this.postOrRegisterAgain(this.due)
             this.lastPostMs = k.timer.now()
             this.due = ""
+            await k.announceNode()
         } catch (e: any) {
             console.error(`status: post failed (${this.due}): ${e.message}; retry in ${this.sampleMs} ms`)
         }

@@ -23,6 +23,8 @@ export interface Config {
     /** InternalIP to report when no network service gives one (simulator). */
     nodeIP: string
     maxPods: number
+    /** How often the pods bound to the node are listed. */
+    podSeconds: number
     /** NoSchedule taint that keeps ordinary workloads off; "" when turned off. */
     taintKey: string
 }
@@ -200,7 +202,9 @@ export function settingRows(): Setting[] {
         setting("STATUS_SECS", "statusSeconds", "status", 300, whole(1, 86400, SECONDS), "s"),
         setting("MEM_LOW_BYTES", "memLowBytes", "memLow", 20480, whole(0, 16777216, "a number of bytes"), "B"),
         setting("NODE_IP", "nodeIP", "ip", undefined, checkNodeIP, undefined, { ifEmpty: "<from network>" }),
-        setting("MAX_PODS", "maxPods", "pods", 1, whole(0, 110, "a number of pods")),
+        setting("MAX_PODS", "maxPods", "pods", 8, whole(0, 110, "a number of pods")),
+        // unset: the renew period
+        setting("POD_SECS", "podSeconds", "podPoll", undefined, whole(1, 3600, SECONDS), "s"),
         setting("TAINT_KEY", "taintKey", "taint", DEFAULT_TAINT_KEY, checkTaintKey, undefined, { ifEmpty: "<none>" }),
     ]
 }
@@ -220,6 +224,7 @@ export function parseConfig(values: SettingValues): { config: Config; problems: 
         config[s.field] = value
     }
     const c: Config = config
+    if (c.podSeconds === undefined) c.podSeconds = c.renewSeconds
     if (c.leaseSeconds <= c.renewSeconds)
         problems.push(
             `LEASE_SECS: ${c.leaseSeconds} must be longer than RENEW_SECS (${c.renewSeconds}), or the lease expires between renewals`

@@ -1,5 +1,6 @@
 // Entry point of the VM unit tests: every suite registers itself on import.
-// The transport suites run in a second program, fuzz/main.ts: one image
+// The transport suites run in a second program, fuzz/main.ts, and pod
+// theater in a third, pods/main.ts: one image
 // holds at most 64 KB of function bytecode.
 import "./time.test"
 import "./settings.test"

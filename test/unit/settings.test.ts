@@ -40,9 +40,19 @@ describe("config: defaults and types", () => {
             statusSeconds: 300,
             memLowBytes: 20480,
             nodeIP: undefined,
-            maxPods: 1,
+            maxPods: 8,
+            podSeconds: 10,
             taintKey: "picokubelet.dev/no-containers",
         })
+    })
+    test("the pod period follows the renew period unless set", () => {
+        const v = good()
+        v.RENEW_SECS = 3
+        expectEqual(parseConfig(v).config.podSeconds, 3)
+        v.POD_SECS = 7
+        expectEqual(parseConfig(v).config.podSeconds, 7)
+        v.POD_SECS = 0
+        expectEqual(parseConfig(v).problems, ["POD_SECS: 0 is out of range (1..3600)"])
     })
     test("numbers may arrive as numbers or numeric strings", () => {
         const v = good()
@@ -136,7 +146,7 @@ describe("config: each rule names the setting", () => {
         v.TAINT_KEY = "none"
         c = parseConfig(v).config
         expectEqual(c.taintKey, "")
-        expectContains(describeConfig(c), "ip=192.168.0.111 pods=3 taint=<none>")
+        expectContains(describeConfig(c), "ip=192.168.0.111 pods=3 podPoll=10s taint=<none>")
     })
     test("all problems are reported at once", () => {
         const p = problemsOf({ K3S_PORT: "abc", RENEW_SECS: "x" })

@@ -1,5 +1,6 @@
 // Fakes for the reconcilers' seams: a clock that advances only when slept
 // on, an API server answering from a script, a platform snapshot to set.
+import * as ds from "@devicescript/core"
 import { FetchFn, KubeApi } from "../../../src/k8s/api"
 import { Kubelet } from "../../../src/kubelet/kubelet"
 import { LedStatus } from "../../../src/led/status"
@@ -40,6 +41,8 @@ export interface SeenRequest {
 export class FakeApiServer {
     replies: Reply[] = []
     requests: SeenRequest[] = []
+    /** Bytes per piece of a streamed body. */
+    piece = 7
     drops = 0
 
     fetchFn(): FetchFn {
@@ -48,8 +51,18 @@ export class FakeApiServer {
             self.requests.push({ method: init.method, path, body: init.body })
             const r = self.replies.shift() || { status: 200 }
             if (r.fail) throw new Error(r.fail)
+            const status = r.status || 200
+            if (init.bodyMode === "stream" && status >= 200 && status < 300) {
+                // in uneven pieces, as a socket delivers them
+                const b = Buffer.from(r.body || "{}")
+                for (let at = 0; at < b.length; at += self.piece) {
+                    init.sink(b, at, Math.min(b.length, at + self.piece))
+                    // a fiber slice per 256 bytes, as the transport's at most 512
+                    if (at % 256 < self.piece) await ds.sleep(0)
+                }
+            }
             return {
-                status: r.status,
+                status,
                 // no Date: the wall clock stays where the test anchored it
                 headers: { get: (name: string): string => null },
                 text: async () => r.body || "{}",
@@ -112,6 +125,9 @@ export function rig(): Rig {
     })
     k.clock.anchor(T0)
     k.nodeUid = "uid-1"
+    // as after bootstrap: the node's events told
+    k.readyAnnounced = true
+    k.memoryAnnounced = "False"
     return { k, timer, server, platform, led }
 }
 
@@ -119,3 +135,4 @@ export const LEASE = "PATCH /apis/coordination.k8s.io/v1/namespaces/kube-node-le
 export const CREATE_LEASE = "POST /apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases"
 export const STATUS = "PATCH /api/v1/nodes/n1/status"
 export const REGISTER = "POST /api/v1/nodes"
+export const NODE_EVENT = "POST /api/v1/namespaces/default/events"

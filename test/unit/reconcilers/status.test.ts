@@ -3,7 +3,7 @@
 import { describe, test } from "../harness"
 import { expectEqual } from "../matchers"
 import { StatusReconciler } from "../../../src/reconcilers/status"
-import { CREATE_LEASE, REGISTER, rig, Rig, STATUS } from "./fakes"
+import { CREATE_LEASE, NODE_EVENT, REGISTER, rig, Rig, STATUS } from "./fakes"
 
 interface StatusRig extends Rig {
     status: StatusReconciler
@@ -45,7 +45,8 @@ describe("status reconciler", () => {
         r.platform.state.heapFree = 10000
         await r.status.cycle()
         await r.status.cycle()
-        expectEqual(r.server.calls(), [STATUS])
+        expectEqual(r.server.calls(), [STATUS, NODE_EVENT])
+        expectEqual(JSON.parse(r.server.requests[1].body).reason, "NodeHasInsufficientMemory")
         const body = posted(r, 0)
         const pressure = condition(body, "MemoryPressure")
         expectEqual([pressure.status, pressure.reason], ["True", "KubeletHasInsufficientMemory"])

@@ -1,0 +1,7 @@
+// Entry point of the pod theater's VM tests: a third program, as one
+// DeviceScript image holds at most 64 KB of function bytecode.
+import "./json-stream.test"
+import "./facts.test"
+import "./book.test"
+import "./bodies.test"
+import "../reconcilers/pods.test"
