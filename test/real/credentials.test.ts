@@ -12,6 +12,9 @@ import { condition, getNode, nodeSettings, startBoard } from "./harness"
 // the firmware does with each kind of credential.
 
 const NODE = "esp-real-02"
+/** A second node with its own identity: what NODE's credentials may not touch. */
+const PEER = "esp-real-03"
+/** A node nobody has an identity for. */
 const OTHER = "esp-real-99"
 
 /** `kubectl auth can-i` as the token's own identity. */
@@ -25,13 +28,20 @@ async function can(as: Kubectl, args: string[]): Promise<boolean> {
     }
 }
 
-// exactly the requests the firmware makes (src/kubelet/steps.ts)
+// exactly the requests the firmware makes (src/kubelet/steps.ts; pod theater: pods in any namespace)
 const NEEDED = [
     ["create", "nodes"],
     ["get", `nodes/${NODE}`],
     ["patch", `nodes/${NODE}`, "--subresource=status"],
     ["create", "leases", "-n", "kube-node-lease"],
     ["patch", `leases/${NODE}`, "-n", "kube-node-lease"],
+    ["list", "pods", "-A"],
+    ["get", "pods/web", "-n", "default"],
+    ["get", "pods/web", "-n", "shop"],
+    ["patch", "pods/web", "--subresource=status", "-n", "shop"],
+    ["delete", "pods/web", "-n", "shop"],
+    ["create", "events", "-n", "default"],
+    ["create", "events", "-n", "shop"],
 ]
 
 const DENIED = [
@@ -43,11 +53,26 @@ const DENIED = [
     ["delete", `nodes/${NODE}`],
     ["patch", `nodes/${NODE}`],
     ["update", `nodes/${NODE}`, "--subresource=status"],
+    ["get", `nodes/${PEER}`],
+    ["patch", `nodes/${PEER}`, "--subresource=status"],
     ["patch", `leases/${OTHER}`, "-n", "kube-node-lease"],
+    ["patch", `leases/${PEER}`, "-n", "kube-node-lease"],
     ["delete", `leases/${NODE}`, "-n", "kube-node-lease"],
     ["create", "leases", "-n", "kube-system"],
     ["create", "pods", "-n", "default"],
-    ["list", "pods", "-A"],
+    ["watch", "pods", "-A"],
+    ["update", "pods/web", "-n", "shop"],
+    ["patch", "pods/web", "-n", "shop"],
+    ["update", "pods/web", "--subresource=status", "-n", "shop"],
+    ["deletecollection", "pods", "-n", "shop"],
+    ["create", "pods/web", "--subresource=eviction", "-n", "shop"],
+    ["create", "pods/web", "--subresource=binding", "-n", "shop"],
+    ["create", "pods/web", "--subresource=exec", "-n", "shop"],
+    ["get", "pods/web", "--subresource=log", "-n", "shop"],
+    ["patch", "events", "-n", "default"],
+    ["delete", "events", "-n", "default"],
+    ["list", "events", "-A"],
+    ["create", "events.events.k8s.io", "-n", "default"],
     ["create", "clusterrolebindings"],
     ["create", "serviceaccounts/token", "-n", "picokubelet"],
     ["approve", "certificatesigningrequests"],
@@ -57,7 +82,7 @@ describe("credentials against a real control plane", () => {
     let cluster: Cluster
     let sim: Simulator | undefined
     before(async () => {
-        cluster = await startCluster({ nodeNames: [NODE] })
+        cluster = await startCluster({ nodeNames: [NODE, PEER] })
     })
     after(async () => {
         await sim?.stop()
@@ -80,6 +105,20 @@ describe("credentials against a real control plane", () => {
             for (const args of NEEDED) assert.equal(await can(as, args), true, `allowed: ${args.join(" ")}`)
             for (const args of DENIED) assert.equal(await can(as, args), false, `denied: ${args.join(" ")}`)
         })
+
+    test("each node has its own identity: the bootstrap token's group and the ServiceAccount name the node", async () => {
+        const whoami = async (token: string) =>
+            (await cluster.kubectl.withToken(cluster.url, cluster.caFile, token).json("auth", "whoami")).status.userInfo
+        for (const node of [NODE, PEER]) {
+            const boot = await whoami(cluster.tokenFor(node))
+            assert.match(boot.username, /^system:bootstrap:[a-z0-9]{6}$/)
+            assert.ok(boot.groups.includes(`system:bootstrappers:picokubelet:${node}`), boot.groups.join(", "))
+            assert.ok(!boot.groups.some((g: string) => g === "system:bootstrappers:picokubelet"), boot.groups.join(", "))
+            assert.equal((await whoami(await cluster.serviceAccountToken(node))).username, `system:serviceaccount:picokubelet:${node}`)
+        }
+        assert.notEqual(cluster.tokenFor(PEER), cluster.token)
+        assert.equal(cluster.tokenFor(NODE), cluster.token)
+    })
 
     test("a ServiceAccount token split into K3S_TOKEN_n settings registers and renews", async () => {
         const lines = execFileSync(process.execPath, ["--import", "tsx", "tools/split-token.ts"], {

@@ -17,7 +17,10 @@ import { Kubectl } from "./kubectl"
 export interface ClusterOptions {
     /** v1.MINOR or v1.MINOR.PATCH; default from --k8s-version / PICOKUBELET_K8S_VERSION / v1.31. */
     version?: string
-    /** Nodes that get deploy/rbac.yaml's rights (esp-node-01 renamed); default ["esp-node-01"]. */
+    /**
+     * Nodes that get an identity each: deploy/rbac.yaml's rights (esp-node-01 renamed), a
+     * bootstrap token and a ServiceAccount token; default ["esp-node-01"]. The first is `token`'s.
+     */
     nodeNames?: string[]
     /** kube-controller-manager --node-monitor-grace-period; default 40 (the v1.31 default). */
     nodeMonitorGracePeriodSeconds?: number
@@ -38,12 +41,16 @@ export interface Cluster {
     kubeconfigFile: string
     /** The admin's client certificate and key, for raw TLS clients. */
     adminCert: KeyPair
-    /** A bootstrap token `<id>.<secret>` in group system:bootstrappers:picokubelet. */
+    /** The first node's bootstrap token `<id>.<secret>`, in group system:bootstrappers:picokubelet:<node>. */
     token: string
+    /** The node names given (or the default), in order. */
+    nodeNames: string[]
+    /** A node's bootstrap token, in group system:bootstrappers:picokubelet:<node>. */
+    tokenFor(node: string): string
     dataDir: string
     kubectl: Kubectl
-    /** The picokubelet ServiceAccount's long-lived token (deploy/serviceaccount-token.yaml). */
-    serviceAccountToken(): Promise<string>
+    /** A node's ServiceAccount picokubelet/<node>'s long-lived token (deploy/serviceaccount-token.yaml); default the first node's. */
+    serviceAccountToken(node?: string): Promise<string>
     /** Stops kube-apiserver and starts it again on the same port and datastore. */
     restartApiServer(): Promise<void>
     stop(): Promise<void>
@@ -103,30 +110,43 @@ const clientComponentFlags = (kubeconfigFile: string, port: number) => [
     "--profiling=false",
 ]
 
-/** A bootstrap token Secret as deploy/bootstrap-token.yaml describes it. */
-function bootstrapTokenSecret(id: string, secret: string): string {
+/** What kube-apiserver accepts as a bootstrap token's extra group (k8s.io/cluster-bootstrap BootstrapGroupPattern). */
+const BOOTSTRAP_GROUP = /^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]$/
+
+/** A node's bootstrap token Secret as deploy/bootstrap-token.yaml describes it. */
+function bootstrapTokenSecret(id: string, secret: string, node: string): string {
     return JSON.stringify({
         apiVersion: "v1",
         kind: "Secret",
         metadata: { name: `bootstrap-token-${id}`, namespace: "kube-system" },
         type: "bootstrap.kubernetes.io/token",
         stringData: {
-            description: "picokubelet tests",
+            description: `picokubelet node ${node}`,
             "token-id": id,
             "token-secret": secret,
             "usage-bootstrap-authentication": "true",
-            "auth-extra-groups": "system:bootstrappers:picokubelet",
+            "auth-extra-groups": `system:bootstrappers:picokubelet:${node}`,
         },
     })
 }
 
 const randomLower = (n: number) => [...randomBytes(n)].map(b => "abcdefghijklmnopqrstuvwxyz0123456789"[b % 36]).join("")
 
-/** deploy/rbac.yaml for each node, renamed as its header tells a user to. */
-export function rbacFor(nodeNames: string[]): string {
-    const template = readFileSync(join(REPO, "deploy", "rbac.yaml"), "utf8")
-    return nodeNames.map(n => template.replace(/esp-node-01/g, n)).join("\n---\n")
+/** The node name deploy/'s per-node manifests are written for. */
+export const TEMPLATE_NODE = "esp-node-01"
+
+/** A per-node manifest of deploy/ for each node, renamed as its header tells a user to. */
+function renamedFor(file: string, nodeNames: string[]): string {
+    const template = readFileSync(join(REPO, "deploy", file), "utf8")
+    return nodeNames.map(n => template.split(TEMPLATE_NODE).join(n)).join("\n---\n")
 }
+
+/** deploy/rbac.yaml for each node, renamed as its header tells a user to. */
+export const rbacFor = (nodeNames: string[]) => renamedFor("rbac.yaml", nodeNames)
+
+/** deploy/serviceaccount-token.yaml for each node. */
+export const serviceAccountTokenSecretsFor = (nodeNames: string[]) => renamedFor("serviceaccount-token.yaml", nodeNames)
+
 
 class Processes {
     private readonly children = new Map<Component, ChildProcess>()
@@ -186,6 +206,10 @@ const tcpOpen = (port: number) =>
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
     const log = opts.log ?? console.log
+    const nodeNames = [...new Set(opts.nodeNames?.length ? opts.nodeNames : [TEMPLATE_NODE])]
+    for (const n of nodeNames)
+        if (!BOOTSTRAP_GROUP.test(`system:bootstrappers:picokubelet:${n}`))
+            throw new Error(`node name ${JSON.stringify(n)}: a bootstrap token's group system:bootstrappers:picokubelet:${n} must match ${BOOTSTRAP_GROUP} (no dots)`)
     const ensured = await ensureBinaries(opts.version ?? requestedVersion(), log)
     if ("skipped" in ensured) throw new Error(`real control plane unavailable: ${ensured.skipped}`)
     const { binaries, version }: Resolved = ensured.resolved
@@ -292,11 +316,20 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         await waitFor("kube-controller-manager", "creating default/default", 60000, async () =>
             (await kubectl.run("-n", "default", "get", "serviceaccount", "default", "--ignore-not-found", "-o", "name")).trim() !== ""
         )
-        const token = `${randomLower(6)}.${randomLower(16)}`
-        const [id, secret] = token.split(".")
-        await kubectl.apply(rbacFor(opts.nodeNames ?? ["esp-node-01"]))
-        await kubectl.apply(bootstrapTokenSecret(id, secret))
-        await kubectl.apply(readFileSync(join(REPO, "deploy", "serviceaccount-token.yaml"), "utf8"))
+        await kubectl.apply(rbacFor(nodeNames))
+        const tokens = new Map<string, string>()
+        for (const node of nodeNames) {
+            const token = `${randomLower(6)}.${randomLower(16)}`
+            const [id, secret] = token.split(".")
+            await kubectl.apply(bootstrapTokenSecret(id, secret, node))
+            tokens.set(node, token)
+        }
+        await kubectl.apply(serviceAccountTokenSecretsFor(nodeNames))
+        const tokenFor = (node: string) => {
+            const token = tokens.get(node)
+            if (!token) throw new Error(`no identity for node ${node}: startCluster({ nodeNames }) names ${nodeNames.join(", ")}`)
+            return token
+        }
         log(`control plane ${version} ready on ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (logs: ${logDir})`)
 
         return {
@@ -306,16 +339,19 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
             caFile: ca.certFile,
             kubeconfigFile: files.admin,
             adminCert: admin,
-            token,
+            token: tokenFor(nodeNames[0]),
+            nodeNames,
+            tokenFor,
             dataDir,
             kubectl,
-            async serviceAccountToken() {
+            async serviceAccountToken(node = nodeNames[0]) {
+                tokenFor(node) // a node startCluster made an identity for
                 for (let i = 0; i < 100; i++) {
-                    const encoded = (await kubectl.run("-n", "picokubelet", "get", "secret", "picokubelet-token", "-o", "jsonpath={.data.token}")).trim()
+                    const encoded = (await kubectl.run("-n", "picokubelet", "get", "secret", `${node}-token`, "-o", "jsonpath={.data.token}")).trim()
                     if (encoded) return Buffer.from(encoded, "base64").toString("utf8")
                     await sleep(200) // the token controller fills it in
                 }
-                throw new Error("the picokubelet ServiceAccount token was never filled in by the token controller")
+                throw new Error(`the ServiceAccount token of picokubelet/${node} was never filled in by the token controller`)
             },
             async restartApiServer() {
                 await procs.stop("kube-apiserver")

@@ -20,7 +20,9 @@ async function main() {
     console.log(`  CA:             ${cluster.caFile}`)
     console.log(`  kubeconfig:     ${cluster.kubeconfigFile}   (admin; KUBECONFIG=... kubectl get nodes -o wide)`)
     console.log(`  kubectl:        ${cluster.kubectl.path}`)
-    console.log(`  .env.local:     K3S_HOST=localhost K3S_PORT=${cluster.port} K3S_CA_FILE=${cluster.caFile} K3S_TOKEN=${cluster.token}`)
+    // one identity per node: its own bootstrap token (and ServiceAccount picokubelet/<node>)
+    for (const node of cluster.nodeNames)
+        console.log(`  .env.local:     K3S_HOST=localhost K3S_PORT=${cluster.port} K3S_CA_FILE=${cluster.caFile} NODE_NAME=${node} K3S_TOKEN=${cluster.tokenFor(node)}`)
     console.log(`  logs:           ${cluster.dataDir}/logs`)
     let stopping = false
     const stop = async (signal: string) => {
