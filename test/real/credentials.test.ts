@@ -1,5 +1,7 @@
 import assert from "node:assert/strict"
 import { execFileSync } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { request } from "node:https"
 import { after, before, describe, test } from "node:test"
 import { Cluster, startCluster } from "../../tools/cluster"
 import { Kubectl, KubectlError } from "../../tools/cluster/kubectl"
@@ -16,6 +18,46 @@ const NODE = "esp-real-02"
 const PEER = "esp-real-03"
 /** A node nobody has an identity for. */
 const OTHER = "esp-real-99"
+
+interface Reply {
+    status: number
+    json: any
+}
+
+/** One request as the firmware makes it, with `token` as its bearer. */
+function call(cluster: Cluster, token: string, r: { method: string; path: string; body?: unknown; contentType?: string }): Promise<Reply> {
+    // framed by Content-Length, as the firmware frames it (node sends a DELETE's body unframed)
+    const body = r.body === undefined ? undefined : Buffer.from(JSON.stringify(r.body))
+    return new Promise((resolve, reject) => {
+        const req = request(
+            {
+                host: "localhost",
+                port: cluster.port,
+                method: r.method,
+                path: r.path,
+                ca: readFileSync(cluster.caFile),
+                headers: {
+                    Authorization: `Bearer ${token}`,
+                    Accept: "application/json",
+                    ...(body === undefined ? {} : { "Content-Type": r.contentType ?? "application/json", "Content-Length": body.length }),
+                },
+            },
+            res => {
+                let text = ""
+                res.on("data", d => (text += d))
+                res.on("end", () => {
+                    try {
+                        resolve({ status: res.statusCode!, json: text ? JSON.parse(text) : undefined })
+                    } catch {
+                        reject(new Error(`${r.method} ${r.path}: ${res.statusCode}, not JSON: ${text.slice(0, 200)}`))
+                    }
+                })
+            }
+        )
+        req.on("error", reject)
+        req.end(body)
+    })
+}
 
 /** `kubectl auth can-i` as the token's own identity. */
 async function can(as: Kubectl, args: string[]): Promise<boolean> {
@@ -118,6 +160,112 @@ describe("credentials against a real control plane", () => {
         }
         assert.notEqual(cluster.tokenFor(PEER), cluster.token)
         assert.equal(cluster.tokenFor(NODE), cluster.token)
+    })
+
+    for (const [kind, token] of [
+        ["bootstrap token", (c: Cluster, node: string) => Promise.resolve(c.tokenFor(node))],
+        ["ServiceAccount token", (c: Cluster, node: string) => c.serviceAccountToken(node)],
+    ] as const)
+        test(`deploy/pod-policy.yaml, ${kind}: a node writes its own pods, Node, Lease and node events, not another node's`, async () => {
+            const [mine, theirs] = [await token(cluster, NODE), await token(cluster, PEER)]
+            const prefix = kind.startsWith("bootstrap") ? "policy-boot" : "policy-sa"
+            // bound by the admin, as the scheduler binds them; the nodes need not exist
+            const pod = async (name: string, nodeName: string) =>
+                (await cluster.kubectl.exec(["create", "-o", "json", "-f", "-"], {
+                    input: JSON.stringify({
+                        apiVersion: "v1",
+                        kind: "Pod",
+                        metadata: { name, namespace: "default" },
+                        spec: { nodeName, containers: [{ name: "c", image: "busybox:1.36" }] },
+                    }),
+                }).then(JSON.parse)).metadata.uid as string
+            const ownUid = await pod(`${prefix}-mine`, NODE)
+            const peerUid = await pod(`${prefix}-theirs`, PEER)
+            const policyRefusal = (r: Reply, policy: string, message: string) => {
+                assert.equal(r.status, 403, `${message}: ${r.status} ${r.json?.message}`)
+                assert.equal(r.json.reason, "Forbidden")
+                const prefix = `ValidatingAdmissionPolicy '${policy}' with binding '${policy}' denied request: `
+                assert.ok(r.json.message.endsWith(prefix + message), r.json.message)
+            }
+            // the firmware's requests, byte for byte in shape
+            const statusPatch = (name: string, uid: string) => ({
+                method: "PATCH",
+                path: `/api/v1/namespaces/default/pods/${name}/status?fieldManager=picokubelet`,
+                contentType: "application/strategic-merge-patch+json",
+                body: { metadata: { uid }, status: { conditions: [{ type: "PicokubeletTheater", status: "True" }] } },
+            })
+            const deletion = (name: string, uid: string) => ({
+                method: "DELETE",
+                path: `/api/v1/namespaces/default/pods/${name}`,
+                body: { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: 0, preconditions: { uid } },
+            })
+
+            policyRefusal(
+                await call(cluster, mine, statusPatch(`${prefix}-theirs`, peerUid)),
+                "picokubelet-own-pods",
+                `picokubelet node ${NODE} may not update the status of pod default/${prefix}-theirs: it is bound to node ${PEER}, and a node writes only its own pods`
+            )
+            policyRefusal(
+                await call(cluster, mine, deletion(`${prefix}-theirs`, peerUid)),
+                "picokubelet-own-pods",
+                `picokubelet node ${NODE} may not delete pod default/${prefix}-theirs: it is bound to node ${PEER}, and a node writes only its own pods`
+            )
+            assert.equal((await cluster.kubectl.json("-n", "default", "get", "pod", `${prefix}-theirs`)).metadata.uid, peerUid)
+
+            let r = await call(cluster, mine, statusPatch(`${prefix}-mine`, ownUid))
+            assert.equal(r.status, 200, r.json?.message)
+            assert.ok(r.json.status.conditions.some((c: any) => c.type === "PicokubeletTheater"))
+            r = await call(cluster, mine, deletion(`${prefix}-mine`, ownUid))
+            assert.equal(r.status, 200, r.json?.message)
+            // and the peer, with its own identity, may finish its own
+            r = await call(cluster, theirs, deletion(`${prefix}-theirs`, peerUid))
+            assert.equal(r.status, 200, r.json?.message)
+
+            // create is not scoped by name in RBAC; the policy scopes it (server dry run: nothing is stored)
+            const node = (name: string) => ({ method: "POST", path: "/api/v1/nodes?dryRun=All", body: { apiVersion: "v1", kind: "Node", metadata: { name } } })
+            const lease = (name: string) => ({
+                method: "POST",
+                path: "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases?dryRun=All",
+                body: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name }, spec: { holderIdentity: name } },
+            })
+            policyRefusal(await call(cluster, mine, node(PEER)), "picokubelet-own-names", `picokubelet node ${NODE} may not create Node ${PEER}: a node creates only its own`)
+            policyRefusal(await call(cluster, mine, lease(OTHER)), "picokubelet-own-names", `picokubelet node ${NODE} may not create Lease ${OTHER}: a node creates only its own`)
+            assert.ok([201, 409].includes((r = await call(cluster, mine, node(NODE))).status), `own Node: ${r.status} ${r.json?.message}`)
+            assert.ok([201, 409].includes((r = await call(cluster, mine, lease(NODE))).status), `own Lease: ${r.status} ${r.json?.message}`)
+
+            // events: one about another Node is refused; about its own Node, or a pod, allowed
+            const event = (name: string, involvedObject: object) => ({
+                method: "POST",
+                path: "/api/v1/namespaces/default/events?dryRun=All",
+                body: { apiVersion: "v1", kind: "Event", metadata: { name, namespace: "default" }, involvedObject, reason: "Starting", message: "Starting picokubelet.", type: "Normal" },
+            })
+            policyRefusal(
+                await call(cluster, mine, event(`${PEER}.start`, { kind: "Node", name: PEER })),
+                "picokubelet-own-events",
+                `picokubelet node ${NODE} may not create event default/${PEER}.start: it is about Node ${PEER}, and a node reports only on itself`
+            )
+            assert.equal((r = await call(cluster, mine, event(`${NODE}.start`, { kind: "Node", name: NODE, uid: NODE }))).status, 201, r.json?.message)
+            assert.equal((r = await call(cluster, mine, event(`${prefix}.started`, { kind: "Pod", namespace: "default", name: `${prefix}-mine` }))).status, 201, r.json?.message)
+        })
+
+    test("deploy/pod-policy.yaml's policies type-check against the objects they match", async () => {
+        const policies = await eventually("the policies type-checked", 20000, async () => {
+            const items: any[] = (await cluster.kubectl.json("get", "validatingadmissionpolicies")).items
+            return items.length === 3 && items.every(p => p.status?.observedGeneration === p.metadata.generation) ? items : undefined
+        })
+        for (const p of policies) assert.deepEqual(p.status.typeChecking, {}, p.metadata.name)
+    })
+
+    test("deploy/pod-policy.yaml leaves other identities alone: the admin patches and deletes any pod", async () => {
+        const input = JSON.stringify({
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name: "policy-admin", namespace: "default" },
+            spec: { nodeName: PEER, containers: [{ name: "c", image: "busybox:1.36" }] },
+        })
+        await cluster.kubectl.exec(["create", "-f", "-"], { input })
+        await cluster.kubectl.run("-n", "default", "patch", "pod", "policy-admin", "--subresource=status", "--type=strategic", "-p", '{"status":{"conditions":[{"type":"PicokubeletTheater","status":"True"}]}}')
+        await cluster.kubectl.run("-n", "default", "delete", "pod", "policy-admin", "--grace-period=0", "--force", "--wait=false")
     })
 
     test("a ServiceAccount token split into K3S_TOKEN_n settings registers and renews", async () => {

@@ -3,7 +3,9 @@
 // to groups, users and ServiceAccounts. cluster-admin (system:masters) and the
 // default discovery rights every authenticated user has are built in.
 // resourceNames are not enforced: the emulator serves nodes of any name, while
-// the manifest names one (the real control plane's tests check them).
+// the manifest names one (the real control plane's tests check them). Nor is
+// deploy/pod-policy.yaml (admission, not RBAC): here a kubelet may write any
+// pod, on the real server only its own node's.
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { loadAll } from "js-yaml"

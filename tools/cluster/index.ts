@@ -147,6 +147,8 @@ export const rbacFor = (nodeNames: string[]) => renamedFor("rbac.yaml", nodeName
 /** deploy/serviceaccount-token.yaml for each node. */
 export const serviceAccountTokenSecretsFor = (nodeNames: string[]) => renamedFor("serviceaccount-token.yaml", nodeNames)
 
+/** deploy/pod-policy.yaml: names no node, applied once. */
+export const podPolicy = () => readFileSync(join(REPO, "deploy", "pod-policy.yaml"), "utf8")
 
 class Processes {
     private readonly children = new Map<Component, ChildProcess>()
@@ -203,6 +205,34 @@ const tcpOpen = (port: number) =>
         s.once("connect", () => (s.destroy(), resolve(true)))
         s.once("error", () => resolve(false))
     })
+
+/**
+ * ValidatingAdmissionPolicies take effect when the apiserver's informers see the
+ * policies and their bindings: waits until a node's identity is refused, on a
+ * server dry run, an event about a Node of no node (the last policy applied).
+ */
+async function waitForPodPolicy(kubectl: Kubectl, url: string, caFile: string, token: string): Promise<void> {
+    const as = kubectl.withToken(url, caFile, token)
+    const probe = JSON.stringify({
+        apiVersion: "v1",
+        kind: "Event",
+        metadata: { name: "picokubelet-policy-probe", namespace: "default" },
+        involvedObject: { kind: "Node", name: "picokubelet-policy-probe" },
+        reason: "Probe",
+    })
+    let last = ""
+    for (let i = 0; i < 150; i++) {
+        try {
+            await as.exec(["create", "--dry-run=server", "-f", "-"], { input: probe })
+            last = "the dry-run create was allowed"
+        } catch (e: any) {
+            last = e.message
+            if (/ValidatingAdmissionPolicy 'picokubelet-own-events'/.test(last)) return
+        }
+        await sleep(200)
+    }
+    throw new Error(`deploy/pod-policy.yaml not in force after 30 s: ${last}`)
+}
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
     const log = opts.log ?? console.log
@@ -325,6 +355,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
             tokens.set(node, token)
         }
         await kubectl.apply(serviceAccountTokenSecretsFor(nodeNames))
+        await kubectl.apply(podPolicy())
+        await waitForPodPolicy(kubectl, url, ca.certFile, tokens.get(nodeNames[0])!)
         const tokenFor = (node: string) => {
             const token = tokens.get(node)
             if (!token) throw new Error(`no identity for node ${node}: startCluster({ nodeNames }) names ${nodeNames.join(", ")}`)
