@@ -1,8 +1,8 @@
 import { JsonScanner } from "../k8s/json-stream"
 
-// The pods bound to this node, as the metadata-only list names them. Each
-// item is handed over as soon as the next begins (or the list ends): the
-// list is never held, however long it is.
+// One page of the pods bound to this node, as the metadata-only list names
+// them. Each item is handed over as soon as the next begins (or the page
+// ends): the page is never held whole.
 
 export interface ListedPod {
     namespace: string
@@ -15,15 +15,18 @@ export interface ListedPod {
 
 const ITEM = "items[]"
 const META = "items[].metadata."
+const CONTINUE = "metadata.continue"
 
 export class PodListing {
     readonly scanner: JsonScanner
     /** Items read so far. */
     count = 0
+    /** metadata.continue: where the next page starts, "" after the last. */
+    continueToken = ""
     private item: ListedPod = undefined
 
     constructor(private readonly onPod: (p: ListedPod) => void) {
-        const wanted = [ITEM]
+        const wanted = [ITEM, CONTINUE]
         for (const f of ["namespace", "name", "uid", "resourceVersion", "deletionTimestamp"]) wanted.push(META + f)
         this.scanner = new JsonScanner(wanted, this.take)
     }
@@ -37,6 +40,10 @@ export class PodListing {
     }
 
     private take(path: string, value: string) {
+        if (path === CONTINUE) {
+            this.continueToken = value
+            return
+        }
         if (path === ITEM) {
             this.flush()
             this.item = { namespace: "", name: "", uid: "", resourceVersion: "", deleting: false }

@@ -17,6 +17,11 @@ import { formatTime } from "../time/rfc3339"
 // on the next listing; a network failure ends the cycle (the next listing
 // retries); nothing here can stop the lease fiber.
 
+/** Pods per page: a page of a real cluster's pods is ~2 KB of metadata each. */
+export const PAGE_PODS = 4
+/** Pages per listing; past them the node holds more pods than it could ever look at. */
+export const MAX_PAGES = 64
+
 export class PodReconciler {
     readonly book: PodBook
     private readonly periodMs: number
@@ -49,24 +54,32 @@ export class PodReconciler {
         }
     }
 
-    /** Streams the listing into the book; false when it failed (nothing is forgotten then). */
+    /** Streams the listing into the book, page by page; false when it failed (nothing is forgotten then). */
     private async list(): Promise<boolean> {
         const book = this.book
         book.begin()
-        const listing = new PodListing(book.listed)
-        const scanner = listing.scanner
-        try {
-            await this.k.api.read("list pods", podsOnNodePath(this.k.config.nodeName), scanner.push, METADATA_LIST)
-        } catch (e: any) {
-            console.error(`pods: listing failed: ${describeFailure(e)}`)
-            return false
+        let token = ""
+        let pods = 0
+        for (let page = 1; page <= MAX_PAGES; page++) {
+            const listing = new PodListing(book.listed)
+            try {
+                const path = podsOnNodePath(this.k.config.nodeName, PAGE_PODS, token)
+                await this.k.api.read("list pods", path, listing.scanner.push, METADATA_LIST)
+            } catch (e: any) {
+                console.error(`pods: listing failed on page ${page}: ${describeFailure(e)}`)
+                return false
+            }
+            const bad = listing.finish()
+            pods += listing.count
+            if (bad) {
+                console.error(`pods: listing unreadable after ${pods} pods: ${bad}`)
+                return false
+            }
+            token = listing.continueToken
+            if (!token) return true
         }
-        const bad = listing.finish()
-        if (bad) {
-            console.error(`pods: listing unreadable after ${listing.count} pods: ${bad}`)
-            return false
-        }
-        return true
+        console.error(`pods: more than ${MAX_PAGES * PAGE_PODS} pods are bound to this node; the listing was abandoned`)
+        return false
     }
 
     /** Carries out one action; false when the connection failed and the cycle should end. */

@@ -23,7 +23,13 @@ function podRig(maxPods = 8): PodRig {
 }
 
 function listed(...items: string[]): Reply {
-    return { status: 200, body: '{"kind":"PartialObjectMetadataList","items":[' + items.join(",") + "]}" }
+    return page("", items)
+}
+
+/** One page of a listing; `next` is the continue token, "" on the last page. */
+function page(next: string, items: string[]): Reply {
+    const meta = next ? '{"resourceVersion":"5","continue":"' + next + '"}' : '{"resourceVersion":"5"}'
+    return { status: 200, body: '{"kind":"PartialObjectMetadataList","metadata":' + meta + ',"items":[' + items.join(",") + "]}" }
 }
 
 function item(name: string, rv: string, deleting = false): string {
@@ -158,6 +164,26 @@ describe("pod reconciler", () => {
         await cycle(r, [listed(item("web", "5"), item("web2", "5")), { fail: "ConnectionClosedError: boom" }])
         expectEqual(r.server.calls(), [LIST, GET])
         expectEqual(r.pods.book.tracked.length, 0)
+    })
+    test("a listing in pages: continue followed, its token percent-encoded, the pods of every page seen", async () => {
+        const r = podRig()
+        await cycle(r, [
+            page("eyJ2Ijoi+/=", [item("web", "5")]),
+            page("", [item("web2", "5")]),
+            podJson("web", "Always", "Running", "True"),
+            podJson("web2", "Always", "Running", "True"),
+        ])
+        expectEqual(r.server.calls(), [LIST, LIST, GET, "GET /api/v1/namespaces/default/pods/web2"])
+        const paths = r.server.requests.map(q => q.path)
+        expectEqual([paths[0].indexOf("&limit=4") > 0, paths[0].indexOf("continue") < 0], [true, true])
+        expectEqual(paths[1].slice(paths[1].indexOf("&continue=")), "&continue=eyJ2Ijoi%2B%2F%3D")
+        expectEqual(r.pods.book.running(), 2)
+    })
+    test("a page that fails ends the listing: nothing is forgotten", async () => {
+        const r = podRig()
+        await cycle(r, [listed(item("web", "5")), podJson("web", "Always", "Running", "True")])
+        await cycle(r, [page("t", []), { status: 410, body: '{"kind":"Status","reason":"Expired"}' }])
+        expectEqual([r.server.calls(), r.pods.book.running()], [[LIST, LIST], 1])
     })
     test("the link is down: no listing at all", async () => {
         const r = podRig()
