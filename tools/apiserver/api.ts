@@ -11,7 +11,8 @@ import {
     alreadyExists, ApiError, badRequest, internalError, conflict, failure, forbidden, invalid, invalidPatch, invalidValue, methodNotAllowed,
     notFound, pathNotFound, success, unauthorized, unsupportedMediaType,
 } from "./status"
-import { rfc3339, type Obj, type Store } from "./store"
+import { Compacted, FutureRevision, keyOf, rfc3339, type Obj, type Store } from "./store"
+import { continueExpired, decodeContinue, encodeContinue, futureRevision, page, parseLimit } from "./paging"
 import { decodeError } from "./validation"
 import { NODE_COLUMNS, nodeCells } from "./printers"
 import {
@@ -103,7 +104,9 @@ export class Api {
             }
             case "list": {
                 const shape = shapeOf(req.headers.accept, def)
-                return [200, encode(shape === "table" ? this.table(this.list(def, target, "full").items) : this.list(def, target, shape))]
+                if (shape !== "table") return [200, encode(this.list(def, target, shape))]
+                const list = this.list(def, target, "full")
+                return [200, encode(this.table(list.items, list.metadata))]
             }
             case "create":
                 return [201, encode(this.create(def, target, jsonBody(req), manager))]
@@ -127,11 +130,11 @@ export class Api {
     }
 
     /** What `kubectl get nodes` asks for: server-side printed rows. */
-    private table(nodes: Obj[]): Obj {
+    private table(nodes: Obj[], metadata: Obj = { resourceVersion: this.store.resourceVersion }): Obj {
         return {
             kind: "Table",
             apiVersion: "meta.k8s.io/v1",
-            metadata: { resourceVersion: this.store.resourceVersion },
+            metadata,
             columnDefinitions: NODE_COLUMNS.map(c => ({ name: c.name, type: "string", format: c.name === "Name" ? "name" : "", description: c.description, priority: c.priority })),
             rows: nodes.map(n => ({
                 cells: nodeCells(n, this.now()),
@@ -145,17 +148,47 @@ export class Api {
         return { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: obj.metadata }
     }
 
+    /**
+     * A list, paged by ?limit= and ?continue= as tools/apiserver/paging.ts
+     * describes: the first page at the latest revision, the next ones at the
+     * revision the token carries.
+     */
     private list(def: ResourceDef, t: Target, shape: Shape): Obj {
+        const limit = parseLimit(t.query)
         const select = selector(t.query, def.fieldLabels)
-        const items = this.store
-            .list(def.resource, def.namespaced && t.namespace ? t.namespace : undefined)
-            .filter(select)
-            .map(o => {
-                if (shape === "metadata") return this.shape(o, shape)
-                const { kind: _k, apiVersion: _a, ...rest } = o
-                return rest
-            })
-        const metadata = { resourceVersion: this.store.resourceVersion }
+        const unfiltered = !t.query.get("fieldSelector") && !t.query.get("labelSelector")
+        const ns = def.namespaced && t.namespace ? t.namespace : undefined
+        const token = t.query.get("continue") || undefined
+        const rvParam = t.query.get("resourceVersion") ?? ""
+        // a key below the list's prefix
+        const relative = (o: Obj) => (ns ? o.metadata.name : keyOf(o))
+        let rev = Number(this.store.resourceVersion)
+        let objects: Obj[]
+        if (token) {
+            const c = decodeContinue(token)
+            if (rvParam !== "" && rvParam !== "0") throw badRequest("specifying resource version is not allowed when using continue")
+            if (c.rv > 0) rev = c.rv
+            try {
+                objects = this.store.listAt(def.resource, rev, ns).filter(o => relative(o) >= c.start)
+            } catch (e) {
+                if (e instanceof Compacted) throw continueExpired(c.start)
+                if (e instanceof FutureRevision) throw futureRevision()
+                throw e
+            }
+        } else objects = this.store.list(def.resource, ns)
+        // resourceVersion=0 without a token: the watch cache answers, whole, whatever the limit
+        const paged = page(objects, relative, select, rvParam === "0" && !token ? 0 : limit)
+        const metadata: Obj = { resourceVersion: String(rev) }
+        if (paged.lastKey !== undefined) {
+            // the watch cache's key (first page) has a leading "/", etcd's (later pages) not
+            metadata.continue = encodeContinue(`${token ? "" : "/"}${paged.lastKey}\u0000`, rev)
+            if (unfiltered) metadata.remainingItemCount = paged.remaining
+        }
+        const items = paged.items.map(o => {
+            if (shape === "metadata") return this.shape(o, shape)
+            const { kind: _k, apiVersion: _a, ...rest } = o
+            return rest
+        })
         // the metadata conversion leaves an empty list's items a nil slice: null, where a full list has []
         if (shape === "metadata")
             return { kind: "PartialObjectMetadataList", apiVersion: "meta.k8s.io/v1", metadata, items: items.length > 0 ? items : null }

@@ -63,6 +63,8 @@ export interface ApiServer {
     faults: { add(spec: FaultSpec): void; clear(): void }
     refuseConnections(ms: number): Promise<void>
     restart(opts: { keepState: boolean }): Promise<void>
+    /** What etcd's compaction does: earlier revisions are gone, a continue token from before now gets 410 Expired. */
+    compact(): void
     readyTransitions(nodeName: string): ReadyTransition[]
     getNodesWide(): string
     describeNode(name: string): string
@@ -189,6 +191,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
             }
             await wire.listen()
         },
+        compact: () => store.compact(),
         readyTransitions: name => lifecycle.readyTransitions(name),
         getNodesWide: () => nodesWide(store.list("nodes"), clock.now()),
         describeNode: name => describeNode(nodeView(name)),

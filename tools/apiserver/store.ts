@@ -36,10 +36,41 @@ function ownable(obj: Obj, dropStatus: boolean): Obj {
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v))
 
+/** An object's etcd key below /registry/<resource>/: "<namespace>/<name>", or "<name>" for a cluster-scoped one. */
+export const keyOf = (o: Obj) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name)
+
+/** etcd's order: keys byte by byte (names are ASCII, so UTF-16 code units compare the same). */
+const byKey = (a: Obj, b: Obj) => {
+    const [x, y] = [keyOf(a), keyOf(b)]
+    return x < y ? -1 : x > y ? 1 : 0
+}
+
+/** One write, kept so that a list can be read as it was at an earlier revision (paged lists). */
+interface Change {
+    rev: number
+    key: string
+    /** The object before the write; undefined for a creation. */
+    before?: Obj
+}
+
+/**
+ * How many revisions of history are kept, as kine keeps 1000 behind its
+ * periodic compaction: a continue token older than that gets 410 Expired.
+ */
+export const RETAINED_REVISIONS = 1000
+
+/** A read at a revision history no longer covers (etcd's ErrCompacted). */
+export class Compacted extends Error {}
+/** A read at a revision not reached yet. */
+export class FutureRevision extends Error {}
+
 export class Store {
     private objects = new Map<string, Obj>()
     private listeners: ChangeListener[] = []
     private rv = 300
+    private history: Change[] = []
+    /** The oldest revision still readable. */
+    private compactedRev = 0
 
     constructor(private now: () => number) {}
 
@@ -60,6 +91,22 @@ export class Store {
     /** Forgets every object (a restart without state); resourceVersions keep rising so none repeats. */
     clear(): void {
         this.objects.clear()
+        this.compact()
+    }
+
+    /** Forgets the history: reads at revisions before the current one fail as compacted. */
+    compact(): void {
+        this.history = []
+        this.compactedRev = this.rv
+    }
+
+    /** Notes a write made at the current revision; the history stays RETAINED_REVISIONS long. */
+    private record(key: string, before: Obj | undefined): void {
+        this.history.push({ rev: this.rv, key, before })
+        while (this.history.length > 0 && this.history[0].rev <= this.rv - RETAINED_REVISIONS) {
+            this.compactedRev = this.history[0].rev
+            this.history.shift()
+        }
     }
 
     get(resource: string, ns: string, name: string): Obj | undefined {
@@ -67,11 +114,33 @@ export class Store {
         return o && clone(o)
     }
 
+    /** Objects in etcd key order. */
     list(resource: string, ns?: string): Obj[] {
         const out: Obj[] = []
         for (const [k, o] of this.objects)
             if (k.startsWith(`${resource}/`) && (ns === undefined || o.metadata.namespace === ns)) out.push(clone(o))
-        return out.sort((a, b) => (a.metadata.namespace ?? "").localeCompare(b.metadata.namespace ?? "") || a.metadata.name.localeCompare(b.metadata.name))
+        return out.sort(byKey)
+    }
+
+    /**
+     * The list as it was at revision `rev` (etcd's ranged read WithRev), in key
+     * order. Throws Compacted below the oldest kept revision, FutureRevision
+     * past the current one.
+     */
+    listAt(resource: string, rev: number, ns?: string): Obj[] {
+        if (rev > this.rv) throw new FutureRevision()
+        if (rev < this.compactedRev) throw new Compacted()
+        const state = new Map<string, Obj>()
+        for (const [k, o] of this.objects) if (k.startsWith(`${resource}/`)) state.set(k, o)
+        for (let i = this.history.length - 1; i >= 0 && this.history[i].rev > rev; i--) {
+            const { key, before } = this.history[i]
+            if (!key.startsWith(`${resource}/`)) continue
+            if (before) state.set(key, before)
+            else state.delete(key)
+        }
+        const out: Obj[] = []
+        for (const o of state.values()) if (ns === undefined || o.metadata.namespace === ns) out.push(clone(o))
+        return out.sort(byKey)
     }
 
     /** Stores a new object: fills uid, resourceVersion, creationTimestamp, managedFields. */
@@ -87,7 +156,9 @@ export class Store {
         meta.managedFields = fields ? recordUpdate([], fields, opts.manager, opts.apiVersion, rfc3339(now), "") : []
         if (meta.managedFields.length === 0) delete meta.managedFields
         const stored = canonical(obj, obj.kind) as Obj
-        this.objects.set(this.key(resource, meta.namespace ?? "", meta.name), stored)
+        const key = this.key(resource, meta.namespace ?? "", meta.name)
+        this.objects.set(key, stored)
+        this.record(key, undefined)
         this.emit(resource, "ADDED", stored)
         return clone(stored)
     }
@@ -124,7 +195,9 @@ export class Store {
         }
         candidate.metadata.resourceVersion = String(++this.rv)
         const stored = canonical(candidate, candidate.kind) as Obj
-        this.objects.set(this.key(resource, meta.namespace ?? "", meta.name), stored)
+        const key = this.key(resource, meta.namespace ?? "", meta.name)
+        this.record(key, this.objects.get(key))
+        this.objects.set(key, stored)
         this.emit(resource, "MODIFIED", stored)
         return clone(stored)
     }
@@ -136,6 +209,9 @@ export class Store {
         const stored = this.objects.get(k)
         if (!stored) return obj
         this.objects.delete(k)
+        // a deletion is a revision of its own in etcd
+        this.rv++
+        this.record(k, stored)
         this.emit(resource, "DELETED", stored)
         return clone(stored)
     }
@@ -144,7 +220,9 @@ export class Store {
     touch(resource: string, obj: Obj): Obj {
         obj.metadata.resourceVersion = String(++this.rv)
         const stored = canonical(obj, obj.kind) as Obj
-        this.objects.set(this.key(resource, obj.metadata.namespace ?? "", obj.metadata.name), stored)
+        const key = this.key(resource, obj.metadata.namespace ?? "", obj.metadata.name)
+        this.record(key, this.objects.get(key))
+        this.objects.set(key, stored)
         this.emit(resource, "MODIFIED", stored)
         return clone(stored)
     }
