@@ -40,6 +40,15 @@ function comparableSize(json: any): number {
     return Buffer.byteLength(JSON.stringify(copy))
 }
 
+/** A continue token's content: base64url JSON {"v","rv","start"}. */
+const decodeToken = (token: string) => JSON.parse(Buffer.from(token, "base64url").toString("utf8"))
+/** The continue token a request carries, if any. */
+const continueIn = (request: Buffer) => {
+    const target = request.toString("latin1").split(" ")[1]
+    const token = new URL(target, "http://x").searchParams.get("continue")
+    return token ? decodeToken(token) : undefined
+}
+
 const UIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
 /** What names.SimpleNameGenerator appends to a generateName. */
 const GENERATED = /^[bcdfghjklmnpqrstvwxz2456789]{5}$/
@@ -66,6 +75,8 @@ function normalized(json: any): any {
         }
         if (typeof v !== "string") return v
         if (key === "resourceVersion") return "<rv>"
+        // a continue token carries the list's resourceVersion; its version and start key must agree
+        if (key === "continue" && v) return `<token ${JSON.stringify({ ...decodeToken(v), rv: "<rv>" })}>`
         if (serverTimes.has(key)) return "<time>"
         return inText(v).replace(/^kube-api-access-[a-z0-9]{5}$/, "kube-api-access-<random>")
     }
@@ -122,6 +133,13 @@ for (const [version, detailed] of [["1.31", true], ["1.26", false]] as const) {
                     assert.deepEqual(keys(g.spec), keys(w.spec), "spec keys")
                     assert.deepEqual(keys(g.status), keys(w.status), "status keys")
                     assert.equal(comparableSize(g), comparableSize(w), "body size (same uid/timestamp widths)")
+                }
+                // a page and its token name one revision; a continued page reads at the token's, on both servers
+                for (const [body, request] of [[g, replies[i].request], [w, f.request]] as const) {
+                    if (body.kind === "Status") continue
+                    if (body.metadata?.continue) assert.equal(String(decodeToken(body.metadata.continue).rv), body.metadata.resourceVersion, "token rv = list rv")
+                    const sent = continueIn(request)
+                    if (sent) assert.equal(body.metadata.resourceVersion, String(sent.rv), "a continued page is read at the token's revision")
                 }
                 // what the kubelet reads and writes is held whole; a Node carries the controllers' races
                 if (w.kind !== "Node")

@@ -132,6 +132,16 @@ function event(involvedObject: Record<string, string>, reason: string, message: 
     }
 }
 
+/** What later requests quote for the continue token a paged list's reply gives; replay puts the real one in. */
+export const CONTINUE_FIRST = "CONTINUE-PLACEHOLDER-FIRST-PAGE"
+const CONTINUE_MIDDLE = "CONTINUE-PLACEHOLDER-MIDDLE-PAGE"
+/** A token cut short, as a firmware buffer too small for one would send it: base64url of '{"v":"meta.k8s.io/v1","rv":'. */
+export const TRUNCATED_CONTINUE = Buffer.from('{"v":"meta.k8s.io/v1","rv":').toString("base64url")
+/** The firmware's paged listing: limit=4, the token percent-encoded (base64url needs none). */
+const pagedList = (token?: string) => `${POD_LIST}&limit=4${token ? `&continue=${encodeURIComponent(token)}` : ""}`
+/** Ten pods on the node, one elsewhere sorting among them (left out of every page). */
+const PAGED = [...["00", "01", "02", "03", "04", "05"].map(n => `page-${n}`), "page-05-elsewhere", ...["06", "07", "08", "09"].map(n => `page-${n}`)]
+
 const WEB = { name: "web", container: "nginx", image: "nginx:1.27" }
 const JOB = { name: "job-once", container: "task", image: "busybox:1.36" }
 const CROWD = { name: "crowd", container: "c", image: "busybox:1.36" }
@@ -254,5 +264,25 @@ export function podTheater(): ReplaySource[] {
             name: "63-admin-delete-pod-plain",
             request: http("DELETE", pod("plain"), { ...admin, body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" } }),
         },
+        // the paged listing (64 on): a first page from the latest revision, the next ones at its revision
+        ...PAGED.map((name, i) => ({
+            name: `${64 + i}-admin-create-pod-${name}`,
+            request: http("POST", `/api/v1/namespaces/${NS}/pods`, {
+                ...admin,
+                body: podManifest(name, "c", "busybox:1.36", name.endsWith("elsewhere") ? { node: "esp-node-02-fixture" } : {}),
+            }),
+        })),
+        { name: "75-list-pods-paged-first", request: http("GET", pagedList(), { accept: METADATA_LIST }), continueToken: CONTINUE_FIRST },
+        // between pages: one pod goes, one comes; the next pages still show the first page's revision
+        {
+            name: "76-admin-force-delete-pod-page-05",
+            request: http("DELETE", pod("page-05"), { ...admin, body: { kind: "DeleteOptions", apiVersion: "v1", gracePeriodSeconds: 0, propagationPolicy: "Background" } }),
+        },
+        { name: "77-admin-create-pod-page-045", request: http("POST", `/api/v1/namespaces/${NS}/pods`, { ...admin, body: podManifest("page-045", "c", "busybox:1.36") }) },
+        { name: "78-list-pods-paged-middle", request: http("GET", pagedList(CONTINUE_FIRST), { accept: METADATA_LIST }), continueToken: CONTINUE_MIDDLE },
+        { name: "79-list-pods-paged-last", request: http("GET", pagedList(CONTINUE_MIDDLE), { accept: METADATA_LIST }) },
+        { name: "80-list-pods-paged-truncated-continue-400", request: http("GET", pagedList(TRUNCATED_CONTINUE), { accept: METADATA_LIST }) },
+        // a full list without selectors: remainingItemCount appears
+        { name: "81-list-pods-full-unfiltered-limit", request: http("GET", `/api/v1/namespaces/${NS}/pods?limit=4`) },
     ]
 }

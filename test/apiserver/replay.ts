@@ -1,7 +1,8 @@
 // Sends a recorded exchange sequence to a server, adapted to it: the
 // placeholder bootstrap token becomes the server's, admin requests carry the
-// server's admin credential, and uids the recording quotes become the uids
-// this server assigned. Used to record fixtures and by the differential test.
+// server's admin credential, and uids and continue tokens the recording
+// quotes become the uids this server assigned and the tokens it gave. Used
+// to record fixtures and by the differential test.
 import { join } from "node:path"
 import type { RawResponse } from "./wire"
 import { RawClient } from "./wire"
@@ -34,6 +35,12 @@ export interface ReplaySource {
     request: Buffer
     response?: RawResponse
     uid?: string
+    /**
+     * Likewise for a paged list's continue token, which carries the list's
+     * resourceVersion: the placeholder later requests quote for the token
+     * this request's reply gives (a recorded reply's own token otherwise).
+     */
+    continueToken?: string
 }
 
 export interface Exchange {
@@ -44,6 +51,14 @@ export interface Exchange {
 }
 
 const UID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
+
+const continueOf = (r: RawResponse): string | undefined => {
+    try {
+        return JSON.parse(r.body.toString("utf8"))?.metadata?.continue || undefined
+    } catch {
+        return undefined
+    }
+}
 
 const uidOf = (r: RawResponse): string | undefined => {
     try {
@@ -59,6 +74,7 @@ export async function replay(fixtures: ReplaySource[], target: ReplayTarget): Pr
     const kubelet = new RawClient(target)
     const admin = "certFile" in target.admin ? new RawClient(target, target.admin) : kubelet
     const uids = new Map<string, string>()
+    const tokens = new Map<string, string>()
     const out: Exchange[] = []
     try {
         for (const f of fixtures) {
@@ -67,10 +83,13 @@ export async function replay(fixtures: ReplaySource[], target: ReplayTarget): Pr
             if (asAdmin && "token" in target.admin)
                 text = text.replace("\r\n\r\n", `\r\nAuthorization: Bearer ${target.admin.token}\r\n\r\n`)
             text = text.replace(UID, uid => uids.get(uid) ?? uid)
+            for (const [recorded, assigned] of tokens) text = text.split(recorded).join(assigned)
             const request = Buffer.from(text, "latin1")
             const response = await (asAdmin ? admin : kubelet).exchange(request)
             const [recorded, assigned] = [f.uid ?? (f.response && uidOf(f.response)), uidOf(response)]
             if (recorded && assigned) uids.set(recorded, assigned)
+            const [recordedToken, assignedToken] = [f.continueToken ?? (f.response && continueOf(f.response)), continueOf(response)]
+            if (recordedToken && assignedToken) tokens.set(recordedToken, assignedToken)
             out.push({ name: f.name, request, response })
         }
     } finally {
