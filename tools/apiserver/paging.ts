@@ -1,9 +1,9 @@
 // limit and continue on lists, as kube-apiserver 1.31 over kine answers them
 // (recorded: test/fixtures/kube-apiserver-1.31 64-81; the differential
-// test's probes hold the rest to the real server). A continue token is base64url, unpadded, of
-// {"v":"meta.k8s.io/v1","rv":<the list's revision>,"start":"<key>\u0000"},
-// the key relative to the list's etcd prefix: "<namespace>/<name>" for all
-// namespaces, "<name>" in one. The first page comes from the watch cache,
+// test's probes hold the rest to the real server). A continue token is
+// base64url, unpadded, of {"v":"meta.k8s.io/v1","rv":<the list's revision>,
+// "start":"<key>\u0000"}, the key relative to the list's etcd prefix:
+// "<namespace>/<name>" for all namespaces, "<name>" in one. The first page comes from the watch cache,
 // whose prefix lacks the trailing slash, so its key starts with "/"; later
 // pages come from etcd and their keys do not. Decoding takes both.
 import { ApiError, badRequest, failure } from "./status"
