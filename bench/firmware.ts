@@ -80,6 +80,11 @@ export class Firmware {
         return this.sim.logs.length
     }
 
+    /** The program's log lines from index `from` on. */
+    linesFrom(from: number): string[] {
+        return this.sim.logs.slice(from)
+    }
+
     /** The first line matching `re` at or after `from` (already seen or future). */
     async waitFor(re: RegExp, timeoutMs: number, from = 0): Promise<Line> {
         const text = await this.sim.waitForLog(re, timeoutMs, from).catch(e => {

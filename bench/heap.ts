@@ -1,13 +1,17 @@
 // Heap headroom: the largest ballast the firmware can hold from boot on and
-// still complete a full cycle (boot, register, the planned renewals, status
-// posts answered with >= 5 KB chunked Node bodies) without running out of
-// memory, found by bisection in the simulator's 64 KB heap. The emulator
-// sends bodies over 2048 B chunked, as Go's net/http does, so these are.
+// still complete a full cycle (boot, register, MAX_PODS pods reported Running,
+// then the planned renewals and status posts answered with >= 5 KB chunked
+// Node bodies while those pods run) without running out of memory, found by
+// bisection in the simulator's 64 KB heap. The emulator sends bodies over
+// 2048 B chunked, as Go's net/http does, so these are. The same cycle with no
+// pods, and with twice MAX_PODS, says what the pods cost and whether the
+// default MAX_PODS leaves room.
 import type { ApiServer } from "../tools/apiserver"
 import { MERGE_PATCH } from "../src/k8s/api"
 import { nodePath } from "../src/k8s/paths"
 import { Firmware, FirmwareFailure } from "./firmware"
-import { HEAP_KB, Plan } from "./plan"
+import { HEAP_KB, MAX_PODS, Plan } from "./plan"
+import { benchPod, createPod, deletePod, podRunning } from "./pods"
 import { ReplayClient } from "./replay-client"
 
 const ENTRY = "test/integration/firmware/ballast.ts"
@@ -18,22 +22,82 @@ const PADDING_KEY = "bench.picokubelet.dev/padding"
 
 export interface Trial {
     kb: number
+    /** Pods running through the cycle. */
+    pods: number
     ok: boolean
     /** Why it failed, or what the cycle did. */
     detail: string
     seconds: number
+    /** A failed trial: the firmware's last log lines (where it was when it died). */
+    lastLines?: string[]
+}
+
+/** What a search (or a single trial) found for one pod count; undefined bounds were not measured. */
+export interface Headroom {
+    pods: number
+    how: "bisection" | "search up" | "search down" | "one trial"
+    /** Largest ballast that passed (0 is taken as passing in a bisection). */
+    passedKb?: number
+    /** Smallest ballast that failed (the whole heap is taken as failing). */
+    failedKb?: number
+    trials: Trial[]
+}
+
+/** Bisection over the pod count at 0 KB ballast: the most pods that passed, the fewest that failed. */
+export interface PodCount {
+    passedPods: number
+    failedPods: number
+    trials: Trial[]
+}
+
+async function podCount(run: (kb: number, pods: number) => Promise<Trial>): Promise<PodCount> {
+    // 0 pods at 0 KB passes (the no-pods search passed above it); MAX_PODS failed
+    let lo = 0
+    let hi = MAX_PODS
+    const trials: Trial[] = []
+    while (hi - lo > 1) {
+        const probe = Math.floor((lo + hi) / 2)
+        const t = await run(0, probe)
+        trials.push(t)
+        if (t.ok) lo = probe
+        else hi = probe
+    }
+    return { passedPods: lo, failedPods: hi, trials }
+}
+
+/** Bytes on the wire (HTTP) of a kind of reply, over passing cycles. */
+export interface Sizes {
+    min: number
+    max: number
 }
 
 export interface HeapHeadroom {
-    /** Largest ballast that passed (0 when none above 0 was tried and passed). */
-    passedKb: number
-    /** Smallest ballast that failed. */
+    /** The firmware's default MAX_PODS: the pods of the main search. */
+    maxPods: number
+    /** Largest ballast that passed with MAX_PODS pods running; undefined when even 0 KB failed. */
+    passedKb?: number
+    /** Smallest ballast that failed with MAX_PODS pods running. */
     failedKb: number
+    /** The main search, with MAX_PODS pods. */
+    withPods: Headroom
+    /** The same cycle with no pods (the figure the bench gave before pod theater). */
+    noPods: Headroom
+    /** With 2 * MAX_PODS pods (MAX_PODS raised to fit), when the plan measures it and MAX_PODS fit at all. */
+    doublePods?: Headroom
+    /** When MAX_PODS pods fail even with no ballast (and the plan searches): how many pods the cycle holds then. */
+    podsAtNoBallast?: PodCount
+    /** Every trial, in order. */
     trials: Trial[]
     goalKb: number
+    /** The goal is met with MAX_PODS pods running. */
     goal: boolean
     /** HTTP sizes of the status replies in passing cycles (headers and chunk framing included); none if none passed. */
-    statusReplyBytes?: { min: number; max: number }
+    statusReplyBytes?: Sizes
+    /** The pods as the emulator stored them (JSON, managedFields included). */
+    podBytes?: Sizes
+    /** Replies to the firmware's GET of a pod, and to its listing of the node's pods, in passing cycles. */
+    podReplyBytes?: Sizes
+    podListReplyBytes?: Sizes
 }
 
 /**
@@ -48,67 +112,173 @@ async function padNode(api: ApiServer, node: string) {
     await admin.call("PATCH", nodePath(node), JSON.stringify({ metadata: { annotations: { [PADDING_KEY]: value } } }), MERGE_PATCH)
 }
 
-async function trial(api: ApiServer, plan: Plan, kb: number, replySizes: number[]): Promise<Trial> {
+interface Collected {
+    status: number[]
+    podStored: number[]
+    podGet: number[]
+    podList: number[]
+}
+
+const sizes = (xs: number[]): Sizes | undefined => (xs.length ? { min: Math.min(...xs), max: Math.max(...xs) } : undefined)
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+
+export async function trial(api: ApiServer, plan: Plan, kb: number, pods: number, collected: Collected): Promise<Trial> {
     const started = Date.now()
-    const node = `esp-heap-${kb}`
+    const node = `esp-heap-${kb}k-${pods}p`
+    const names = Array.from({ length: pods }, (_, i) => `${node}-web-${i + 1}`)
     const { renewals, statusPosts, statusSecs } = plan.heap
     const fw = await Firmware.start(api, {
         node,
         entry: ENTRY,
-        settings: { BALLAST_KB: kb, RENEW_SECS: 1, STATUS_SECS: statusSecs },
+        settings: {
+            BALLAST_KB: kb,
+            RENEW_SECS: 1,
+            POD_SECS: 1,
+            STATUS_SECS: statusSecs,
+            // the default, unless the trial runs more pods than it allows
+            ...(pods > MAX_PODS ? { MAX_PODS: pods } : {}),
+        },
     })
     const seconds = () => Math.round((Date.now() - started) / 100) / 10
+    const podStored: number[] = []
     try {
         const cycleMs = (renewals + statusPosts * statusSecs) * 1000 + 60000
         await fw.guard(
             "in the cycle",
             (async () => {
                 await fw.waitFor(new RegExp(`^ballast: ${kb} KB held`), 30000)
-                const registered = await fw.waitFor(/^kubelet: node \S+ registered/, 30000)
+                await fw.waitFor(/^kubelet: node \S+ registered/, 30000)
                 await padNode(api, node)
                 const padded = fw.lineCount
+                // bound as the scheduler binds them; the firmware finds them on its next listing
+                for (const name of names) podStored.push(await createPod(api, benchPod(name, node)))
+                for (const name of names) await fw.waitFor(new RegExp(`^pods: default/${escape(name)} Running`), 30000 + 3000 * pods, padded)
+                // the cycle proper: renewals and status posts while every pod runs
+                const running = fw.lineCount
                 await Promise.all([
-                    fw.waitFor(new RegExp(`^lease: renewed #${renewals} `), cycleMs, registered.index),
-                    fw.waitForNth(/^status: posted \(report period\)/, statusPosts, cycleMs, padded),
+                    fw.waitForNth(/^lease: renewed #/, renewals, cycleMs, running),
+                    fw.waitForNth(/^status: posted \(report period\)/, statusPosts, cycleMs, running),
                 ])
             })()
         )
-        const replies = api.log.entries
-            .filter(e => e.method === "PATCH" && e.path.includes(`/nodes/${node}/status`) && e.status === 200)
-            .slice(1) // the initial post may have come before the padding
-            .map(e => e.httpBytesOut)
-        replySizes.push(...replies)
-        return { kb, ok: true, detail: `${renewals} renewals, ${replies.length} status posts answered`, seconds: seconds() }
+        const stopped = names.filter(n => !podRunning(api.store.getPod("default", n)))
+        if (stopped.length) throw new FirmwareFailure(`pod(s) not Running and Ready at the cycle's end: ${stopped.join(", ")}`)
+        const replies = (match: (path: string) => boolean) =>
+            api.log.entries.filter(e => e.status === 200 && match(e.path)).map(e => e.httpBytesOut)
+        const status = replies(p => p.includes(`/nodes/${node}/status`)).slice(1) // the initial post may have come before the padding
+        collected.status.push(...status)
+        collected.podStored.push(...podStored)
+        collected.podGet.push(...replies(p => names.some(n => p === `/api/v1/namespaces/default/pods/${n}`)))
+        if (pods) collected.podList.push(...replies(p => p.startsWith("/api/v1/pods?") && p.includes(`spec.nodeName%3D${node}%2C`)).slice(-renewals))
+        const with_ = pods ? `${pods} pods Running, then ` : ""
+        return { kb, pods, ok: true, detail: `${with_}${renewals} renewals, ${status.length} status posts answered`, seconds: seconds() }
     } catch (e) {
         // the firmware failing is the answer; anything else is the bench's own error
         if (!(e instanceof FirmwareFailure)) throw e
-        return { kb, ok: false, detail: e.message.split("\n")[0], seconds: seconds() }
+        const lastLines = fw.linesFrom(Math.max(0, fw.lineCount - 12))
+        return { kb, pods, ok: false, detail: e.message.split("\n")[0], seconds: seconds(), lastLines }
     } finally {
         await fw.stop()
+        for (const name of names) await deletePod(api, name, true)
     }
 }
 
 /**
- * Bisection over [0, HEAP_KB]: 0 is taken as passing (the wire-cost run
- * carried no ballast), the whole heap as failing. The first probe is the goal,
- * so even a coarse search says which side of it the firmware is on.
+ * Searches [lo, hi] (lo taken as passing, hi as failing) down to the plan's
+ * resolution. A bisection starts at `first`; a search up (down) starts one
+ * step above lo (below hi) and doubles its step while trials keep passing
+ * (failing), then bisects: cheap when the answer lies near a known bound.
  */
-export async function benchHeap(api: ApiServer, plan: Plan): Promise<HeapHeadroom> {
-    let lo = 0
-    let hi = HEAP_KB
+async function search(
+    how: Headroom["how"],
+    pods: number,
+    bounds: { lo: number; hi: number; first?: number },
+    run: (kb: number, pods: number) => Promise<Trial>,
+    resolutionKb: number
+): Promise<Headroom> {
+    let { lo, hi } = bounds
     const trials: Trial[] = []
-    const replySizes: number[] = []
-    let probe = GOAL_KB
-    while (hi - lo > plan.heap.resolutionKb) {
-        const t = await trial(api, plan, probe, replySizes)
+    let step = resolutionKb
+    let galloping = how !== "bisection"
+    const mid = () => Math.floor((lo + hi) / 2)
+    let probe = how === "search up" ? lo + step : how === "search down" ? hi - step : (bounds.first ?? mid())
+    while (hi - lo > resolutionKb) {
+        if (probe <= lo || probe >= hi) probe = mid()
+        const t = await run(probe, pods)
         trials.push(t)
-        console.error(`bench: heap trial ${t.kb} KB: ${t.ok ? "completed" : "FAILED"} (${t.detail}) in ${t.seconds} s`)
         if (t.ok) lo = probe
         else hi = probe
-        probe = Math.floor((lo + hi) / 2)
+        if (galloping && (how === "search up") === t.ok) {
+            step *= 2
+            probe = how === "search up" ? lo + step : hi - step
+            if (probe > lo && probe < hi) continue
+        }
+        galloping = false
+        probe = mid()
     }
-    const statusReplyBytes = replySizes.length ? { min: Math.min(...replySizes), max: Math.max(...replySizes) } : undefined
+    return { pods, how, passedKb: lo, failedKb: hi, trials }
+}
+
+export async function benchHeap(api: ApiServer, plan: Plan): Promise<HeapHeadroom> {
+    const collected: Collected = { status: [], podStored: [], podGet: [], podList: [] }
+    const trials: Trial[] = []
+    const run = async (kb: number, pods: number) => {
+        const t = await trial(api, plan, kb, pods, collected)
+        trials.push(t)
+        console.error(`bench: heap trial ${t.kb} KB, ${t.pods} pods: ${t.ok ? "completed" : "FAILED"} (${t.detail}) in ${t.seconds} s`)
+        return t
+    }
+    const res = plan.heap.resolutionKb
+    // the first probe is the goal, so even a coarse search says which side of it the firmware is on
+    const withPods = await search("bisection", MAX_PODS, { lo: 0, hi: HEAP_KB, first: GOAL_KB }, run, res)
+    if (withPods.passedKb === 0) {
+        // 0 was only taken as passing: try it
+        const t = await run(0, MAX_PODS)
+        withPods.trials.push(t)
+        if (!t.ok) {
+            withPods.failedKb = 0
+            withPods.passedKb = undefined
+        }
+    }
+    const passed = withPods.passedKb
+    const failed = withPods.failedKb!
+    // no pods cannot need more heap than MAX_PODS pods: search up from what passed with them
+    let noPods: Headroom
+    if (plan.heap.zeroPods === "search")
+        noPods = passed
+            ? await search("search up", 0, { lo: passed, hi: HEAP_KB }, run, res)
+            : await search("bisection", 0, { lo: 0, hi: HEAP_KB, first: GOAL_KB }, run, res)
+    else if (failed >= HEAP_KB) noPods = { pods: 0, how: "one trial", trials: [] }
+    else {
+        const kb = Math.max(failed, res)
+        const t = await run(kb, 0)
+        noPods = { pods: 0, how: "one trial", passedKb: t.ok ? kb : undefined, failedKb: t.ok ? undefined : kb, trials: [t] }
+    }
+    // twice as many pods cannot need less: search down from what failed with MAX_PODS
+    let doublePods: Headroom | undefined
+    let podsAtNoBallast: PodCount | undefined
+    if (plan.heap.doublePods === "search") {
+        if (passed !== undefined) doublePods = await search("search down", 2 * MAX_PODS, { lo: 0, hi: failed }, run, res)
+        // MAX_PODS does not fit even without ballast: how many pods do
+        else podsAtNoBallast = await podCount(run)
+    }
+    const statusReplyBytes = sizes(collected.status)
     if (statusReplyBytes && statusReplyBytes.min < NODE_REPLY_BYTES)
         throw new Error(`status replies of ${statusReplyBytes.min} B: the cycle was meant to carry ${NODE_REPLY_BYTES} B Nodes`)
-    return { passedKb: lo, failedKb: hi, trials, goalKb: GOAL_KB, goal: lo >= GOAL_KB, statusReplyBytes }
+    return {
+        maxPods: MAX_PODS,
+        passedKb: passed,
+        failedKb: failed,
+        withPods,
+        noPods,
+        doublePods,
+        podsAtNoBallast,
+        trials,
+        goalKb: GOAL_KB,
+        goal: (passed ?? -1) >= GOAL_KB,
+        statusReplyBytes,
+        podBytes: sizes(collected.podStored),
+        podReplyBytes: sizes(collected.podGet),
+        podListReplyBytes: sizes(collected.podList),
+    }
 }

@@ -8,8 +8,22 @@ export interface Plan {
     name: "full" | "quick"
     /** Steady-state window of every wire-cost client. */
     wire: { renewals: number; statusPosts: number; oursStatusSecs: number }
-    /** Heap bisection: the cycle each trial must complete, and when to stop. */
-    heap: { renewals: number; statusPosts: number; statusSecs: number; resolutionKb: number }
+    /**
+     * Heap bisection: the cycle each trial must complete (with MAX_PODS pods
+     * running), and when to stop. At 0 pods: a search of its own (full) or one
+     * trial at the smallest ballast that failed with pods (quick). At twice
+     * MAX_PODS: a search down from that ballast, or none.
+     */
+    heap: {
+        renewals: number
+        statusPosts: number
+        statusSecs: number
+        resolutionKb: number
+        zeroPods: "search" | "trial"
+        doublePods: "search" | "none"
+    }
+    /** Renewal intervals with and without pod churn: intervals measured in each phase. */
+    churn: { intervals: number }
     /** Time to Ready and outage recovery: sessions, outage length. */
     timing: { sessions: number; outageMs: number }
     /** Small requests of the transport benchmark. */
@@ -20,14 +34,16 @@ export const plans: Record<Plan["name"], Plan> = {
     full: {
         name: "full",
         wire: { renewals: 30, statusPosts: 3, oursStatusSecs: 10 },
-        heap: { renewals: 30, statusPosts: 3, statusSecs: 10, resolutionKb: 1 },
+        heap: { renewals: 30, statusPosts: 3, statusSecs: 10, resolutionKb: 1, zeroPods: "search", doublePods: "search" },
+        churn: { intervals: 30 },
         timing: { sessions: 5, outageMs: 60000 },
         transportRequests: 100,
     },
     quick: {
         name: "quick",
         wire: { renewals: 10, statusPosts: 2, oursStatusSecs: 4 },
-        heap: { renewals: 8, statusPosts: 3, statusSecs: 2, resolutionKb: 12 },
+        heap: { renewals: 8, statusPosts: 3, statusSecs: 2, resolutionKb: 12, zeroPods: "trial", doublePods: "none" },
+        churn: { intervals: 10 },
         timing: { sessions: 1, outageMs: 20000 },
         transportRequests: 100,
     },
@@ -35,8 +51,20 @@ export const plans: Record<Plan["name"], Plan> = {
 
 const renewSecs: number = settingDefault("RENEW_SECS")
 const statusSecs: number = settingDefault("STATUS_SECS")
+// unset: the renewal period
+const podSecs: number = settingDefault("POD_SECS") ?? renewSecs
 /** The real cadence (the firmware's defaults) the hourly figures are scaled to. */
-export const REAL = { renewSecs, statusSecs, renewalsPerHour: 3600 / renewSecs, statusPostsPerHour: 3600 / statusSecs }
+export const REAL = {
+    renewSecs,
+    statusSecs,
+    podSecs,
+    renewalsPerHour: 3600 / renewSecs,
+    statusPostsPerHour: 3600 / statusSecs,
+    podListingsPerHour: 3600 / podSecs,
+}
+
+/** Pods the firmware runs at most by default (MAX_PODS). */
+export const MAX_PODS: number = settingDefault("MAX_PODS")
 
 /** The heap of DeviceScript's VM (JD_GC_KB), in the simulator as on the ESP32-S3. */
 export const HEAP_KB = HEAP_BYTES / 1024

@@ -3,7 +3,8 @@
 import type { TransportBench } from "./transport"
 import { Bytecode } from "./bytecode"
 import { perHour, streamPerHour } from "./cost"
-import { HeapHeadroom, NODE_REPLY_BYTES } from "./heap"
+import type { RenewalChurn, IntervalStats } from "./churn"
+import { Headroom, HeapHeadroom, NODE_REPLY_BYTES } from "./heap"
 import { HEAP_KB, Plan, REAL } from "./plan"
 import { Timing } from "./timing"
 import { WireCost } from "./wire-cost"
@@ -15,11 +16,14 @@ export interface Results {
     commit: string
     machine: string
     emulatorUrl: string
+    /** Seconds spent waiting for another simulator session before the run began. */
+    lockWaitSeconds: number
     /** Seconds each step took, in order. */
     steps: { name: string; seconds: number }[]
     wire: WireCost
     heap: HeapHeadroom
     timing: Timing
+    churn: RenewalChurn
     bytecode: Bytecode
     transport: TransportBench
 }
@@ -29,6 +33,20 @@ const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 const verdict = (ok: boolean) => (ok ? "PASS" : "MISS")
 const x = (r: number) => `${r.toFixed(2)}x`
 const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`
+const pct = (v: number) => `${v.toFixed(1)} %`
+
+/** What a search found: both bounds, or what its one trial said. */
+export function headroomText(h: Headroom): string {
+    if (h.failedKb === 0) return "none: the cycle fails with no ballast"
+    if (h.passedKb !== undefined && h.failedKb !== undefined)
+        return h.passedKb ? `${h.passedKb} KB (${h.failedKb} KB fails)` : `< ${h.failedKb} KB`
+    if (h.passedKb !== undefined) return `>= ${h.passedKb} KB (one trial at ${h.passedKb} KB passed)`
+    if (h.failedKb !== undefined) return `< ${h.failedKb} KB (one trial at ${h.failedKb} KB failed)`
+    return "not measured"
+}
+
+const intervals = (s: IntervalStats) =>
+    `mean ${sec(s.meanMs)}, p50 ${sec(s.p50Ms)}, p95 ${sec(s.p95Ms)}, max ${sec(s.maxMs)}; jitter ${pct(s.jitterPct)}`
 
 function summary(r: Results): string[] {
     const { wire, heap, timing, transport } = r
@@ -45,11 +63,18 @@ function summary(r: Results): string[] {
         row(["1. ours / kubelet", x(wire.ratios.kubelet), `<= ${wire.goalValues.vsKubelet.toFixed(1)}x`, verdict(wire.goals.vsKubelet)]),
         row(["2. TLS handshakes per hour in steady state, picokubelet", oursHs.toFixed(0), "0 after the first", verdict(wire.goals.noHandshakes)]),
         row([
-            "3. heap headroom (ballast held through a full cycle)",
-            heap.passedKb ? `${heap.passedKb} KB (${heap.failedKb} KB fails)` : `< ${heap.failedKb} KB`,
+            `3. heap headroom at MAX_PODS=${heap.maxPods} pods running (ballast held through a full cycle)`,
+            headroomText(heap.withPods),
             `>= ${heap.goalKb} KB`,
             verdict(heap.goal),
         ]),
+        row(["3. heap headroom, same cycle with no pods", headroomText(heap.noPods), "", ""]),
+        ...(heap.doublePods
+            ? [row([`3. heap headroom at ${heap.doublePods.pods} pods running (MAX_PODS=${heap.doublePods.pods})`, headroomText(heap.doublePods), "", ""])]
+            : []),
+        ...(heap.podsAtNoBallast
+            ? [row(["3. pods the cycle holds with no ballast", `${heap.podsAtNoBallast.passedPods} (${heap.podsAtNoBallast.failedPods} fail)`, `MAX_PODS=${heap.maxPods}`, ""])]
+            : []),
         row([
             `4. time to Ready, \`start:\` line to Ready=True, median of ${n}`,
             `${sec(timing.median.readyFromStartMs)} (${sec(timing.median.connectingFromStartMs)} of it before the first connect)`,
@@ -65,6 +90,9 @@ function summary(r: Results): string[] {
             "",
         ]),
         row(["5. bytecode", `${r.bytecode.total} (${r.bytecode.sections})`, "", ""]),
+        row([`6. lease renewal intervals, RENEW_SECS=${r.churn.periodMs / 1000}, no pods, ${r.churn.noChurn.count}`, intervals(r.churn.noChurn), "", ""]),
+        row([`6. lease renewal intervals while pods churn, ${r.churn.churn.count}`, intervals(r.churn.churn) + (r.churn.died ? "; **the firmware died**" : ""), "", ""]),
+        row(["6. churn / no churn (mean, p95, max)", `${x(r.churn.ratio.mean)}, ${x(r.churn.ratio.p95)}, ${x(r.churn.ratio.max)}`, "", ""]),
         row([
             "transport: requests per TLS handshake, ours",
             (transport.ours.requests / Math.max(1, transport.ours.connections)).toFixed(0),
@@ -91,11 +119,12 @@ function wireSection(r: Results): string[] {
         `Bytes are the emulator's counts on its TCP sockets (TLS records and handshakes included), both directions. ` +
             `Each client ran a shortened steady state after its boot (boot not counted): ${plan.wire.renewals} renewals and ` +
             `${plan.wire.statusPosts} status cycles, scaled to the real cadence: ${REAL.renewalsPerHour} renewals (every ${REAL.renewSecs} s) ` +
-            `and ${REAL.statusPostsPerHour} status cycles (every ${REAL.statusSecs / 60} min) per hour. Only one client talked to the emulator ` +
+            `and ${REAL.statusPostsPerHour} status cycles (every ${REAL.statusSecs / 60} min) per hour, and picokubelet's listings of its pods ` +
+            `(POD_SECS unset: the renewal period, so ${REAL.podListingsPerHour} an hour; no pods are bound in this window). Only one client talked to the emulator ` +
             `while it was measured (a window with anyone else's requests is measured again).`,
         "",
-        row(["client", "lease renewals /h", "status posts /h", "reconnects, other /h", "total /h", "TLS handshakes /h", "requests /h"]),
-        row(["---", "---:", "---:", "---:", "---:", "---:", "---:"]),
+        row(["client", "lease renewals /h", "status posts /h", "pod listings /h", "reconnects, other /h", "total /h", "TLS handshakes /h", "requests /h"]),
+        row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
     ]
     for (const c of wire.clients) {
         const stream = (label: string) => {
@@ -108,6 +137,7 @@ function wireSection(r: Results): string[] {
                 c.name,
                 stream("lease renewals"),
                 stream("status posts"),
+                stream("pod listings"),
                 stream("reconnects and other"),
                 `**${KB(h.total)}**`,
                 h.handshakes.toFixed(0),
@@ -145,22 +175,79 @@ function wireSection(r: Results): string[] {
 function heapSection(r: Results): string[] {
     const h = r.heap
     const { plan } = r
+    const range = (label: string, b?: { min: number; max: number }) => (b ? ` ${label}: ${b.min}-${b.max} B.` : "")
+    const found = (what: string, s: Headroom) => `- ${what}: ${headroomText(s)}, ${s.how}${s.trials.length ? ` (${s.trials.length} trial(s))` : ", no trial (nothing failed with pods)"}.`
     const lines = [
         "## 3. Heap headroom",
         "",
-        `test/integration/firmware/ballast.ts allocates BALLAST_KB 1 KB Buffers at start and holds them, then runs the kubelet. ` +
-            `A trial passes when the firmware boots, registers, renews ${plan.heap.renewals} times (RENEW_SECS=1) and posts ` +
-            `${plan.heap.statusPosts} status reports (STATUS_SECS=${plan.heap.statusSecs}) answered with Node bodies of at least ` +
-            `${NODE_REPLY_BYTES} B (the emulator's Node padded with an annotation by an admin PATCH right after registration; bodies ` +
-            `over 2048 B are sent chunked) without an OutOfMemory exception, a panic, or a program restart. ` +
-            `Bisection over the simulator's ${HEAP_KB} KB heap to ${plan.heap.resolutionKb} KB, first probe at the goal.` +
-            (h.statusReplyBytes ? ` Status replies in passing cycles: ${h.statusReplyBytes.min}-${h.statusReplyBytes.max} B on the wire (HTTP).` : ""),
+        `test/integration/firmware/ballast.ts allocates BALLAST_KB 1 KB Buffers at start and holds them, then runs the kubelet ` +
+            `(RENEW_SECS=1, POD_SECS=1, STATUS_SECS=${plan.heap.statusSecs}, MAX_PODS at its default of ${h.maxPods} unless a trial runs more). ` +
+            `Right after registration an admin PATCH pads the emulator's Node with an annotation so that status replies are Node bodies of ` +
+            `at least ${NODE_REPLY_BYTES} B (bodies over 2048 B are sent chunked), then the trial's pods are created bound to the node: ` +
+            `bare two-container pods (restartPolicy Always) shaped as admission leaves them (labels, env, resources, the ServiceAccount ` +
+            `token volume, default tolerations), managedFields added by the emulator. A trial passes when every pod is reported Running ` +
+            `(the firmware's \`pods: ... Running\` line) and then, with all of them running, the firmware renews ${plan.heap.renewals} times ` +
+            `and posts ${plan.heap.statusPosts} status reports, every pod still Running and Ready in the emulator at the end, without an ` +
+            `OutOfMemory exception, a panic, or a program restart. ` +
+            `Bisection over the simulator's ${HEAP_KB} KB heap to ${plan.heap.resolutionKb} KB with MAX_PODS pods, first probe at the goal. ` +
+            (plan.heap.zeroPods === "search"
+                ? "No pods: a search up from what passed with pods (a step, doubled while trials pass, then bisection). "
+                : "No pods: one trial at the smallest ballast that failed with pods (passing says the pods cost at least the resolution). ") +
+            (plan.heap.doublePods === "search" ? `${2 * h.maxPods} pods: a search down from the ballast that failed with ${h.maxPods}.` : "") +
+            range("Status replies in passing cycles", h.statusReplyBytes) +
+            range("Pods as stored (JSON)", h.podBytes) +
+            range("The firmware's GET of a pod, replies", h.podReplyBytes) +
+            range(`Its metadata-only listing of ${h.maxPods} pods, replies`, h.podListReplyBytes),
         "",
-        row(["ballast", "result", "detail", "took"]),
-        row(["---:", "---", "---", "---:"]),
-        ...h.trials.map(t => row([`${t.kb} KB`, t.ok ? "completed" : "**failed**", t.detail.replace(/\|/g, "\\|"), `${t.seconds} s`])),
+        found(`with ${h.maxPods} pods running`, h.withPods),
+        found("with no pods", h.noPods),
+        ...(h.doublePods ? [found(`with ${h.doublePods.pods} pods running (MAX_PODS=${h.doublePods.pods})`, h.doublePods)] : []),
+        ...(h.podsAtNoBallast
+            ? [
+                  `- ${h.maxPods} pods fail even with no ballast, so instead of ${2 * h.maxPods} pods the pod count was bisected at 0 KB: ` +
+                      `${h.podsAtNoBallast.passedPods} pods pass, ${h.podsAtNoBallast.failedPods} fail (${h.podsAtNoBallast.trials.length} trial(s)).`,
+              ]
+            : []),
+        "",
+        row(["ballast", "pods", "result", "detail", "took"]),
+        row(["---:", "---:", "---", "---", "---:"]),
+        ...h.trials.map(t => row([`${t.kb} KB`, t.pods, t.ok ? "completed" : "**failed**", t.detail.replace(/\|/g, "\\|"), `${t.seconds} s`])),
+        "",
+        "A failed trial's last firmware lines are in results.json.",
     ]
     return lines
+}
+
+function churnSection(r: Results): string[] {
+    const c = r.churn
+    const a = c.activity
+    const line = (label: string, s: IntervalStats) =>
+        row([label, s.count, sec(s.meanMs), sec(s.p50Ms), sec(s.p95Ms), sec(s.maxMs), pct(s.jitterPct)])
+    return [
+        "## 6. Renewal period with and without pod churn",
+        "",
+        `The kubelet as built (src/main.ts), RENEW_SECS=${c.periodMs / 1000}, POD_SECS=${c.periodMs / 1000}, MAX_PODS=${c.maxPods} (the default). ` +
+            "Intervals between consecutive successful lease renewals as the emulator received them (its clock at each complete " +
+            "PATCH of the node's Lease), first with no pods bound to the node, then while pods churn: from the first pod reported Running on, " +
+            `the bench keeps ${c.livePods} unfinished pods bound (more than MAX_PODS, so some are rejected OutOfpods), half of the new ones ` +
+            "restartPolicy Never with a pretend run of 1 s, half Always and deleted (gracefully, as `kubectl delete pod`) as soon as they run; " +
+            "finished pods are removed. The churn's pods are lean (two containers with a name and an image, one label, the toleration): " +
+            "real-sized ones do not fit the heap at MAX_PODS (section 3). Jitter: mean |interval - period| as a share of the period. Printed, never asserted.",
+        "",
+        row(["phase", "intervals", "mean", "p50", "p95", "max", "jitter"]),
+        row(["---", "---:", "---:", "---:", "---:", "---:", "---:"]),
+        line("no pods", c.noChurn),
+        line("pod churn", c.churn),
+        row(["churn / no churn", "", x(c.ratio.mean), "", x(c.ratio.p95), x(c.ratio.max), ""]),
+        "",
+        ...(c.died ? [`**The firmware died during the churn** (the churn row holds the intervals before): ${c.died.split("\n")[0]}`, ""] : []),
+        `During the churned renewals the bench created ${a.created} pods; the firmware reported ${a.running} Running, ${a.succeeded} ` +
+            `Succeeded, ${a.rejected} rejected (OutOfpods), ${a.deleted} deleted, and ${a.renewalFailures} renewal(s) failed and were retried.`,
+        "",
+        `Intervals without pods (ms): ${c.noChurn.intervalsMs.join(" ")}`,
+        "",
+        `Intervals with pod churn (ms): ${c.churn.intervalsMs.join(" ")}`,
+    ]
 }
 
 function timingSection(r: Results): string[] {
@@ -224,7 +311,8 @@ export function renderReport(r: Results): string {
     if (quick)
         lines.push(
             `The quick run shortens everything: wire windows of ${r.plan.wire.renewals} renewals and ${r.plan.wire.statusPosts} status cycles, ` +
-                `a heap bisection to ${r.plan.heap.resolutionKb} KB with shorter cycles, ${r.plan.timing.sessions} timing session(s) ` +
+                `a heap bisection to ${r.plan.heap.resolutionKb} KB with shorter cycles (one trial without pods, none with twice MAX_PODS), ` +
+                `${r.plan.churn.intervals} renewal intervals per churn phase, ${r.plan.timing.sessions} timing session(s) ` +
                 `(medians of ${r.plan.timing.sessions}) and a ${sec(r.plan.timing.outageMs)} outage (shorter than the 40 s grace period). ` +
                 "Run `npm run bench` for the real figures.",
             ""
@@ -245,6 +333,8 @@ export function renderReport(r: Results): string {
         "",
         ...bytecodeSection(r),
         "",
+        ...churnSection(r),
+        "",
         "## Transport benchmark (bench/transport.ts)",
         "",
         "```",
@@ -256,6 +346,9 @@ export function renderReport(r: Results): string {
         row(["step", "took"]),
         row(["---", "---:"]),
         ...r.steps.map(s => row([s.name, `${s.seconds.toFixed(1)} s`])),
+        "",
+        `Before the run began it waited ${r.lockWaitSeconds.toFixed(0)} s for the machine's simulator turn (another session holding it); ` +
+            "the run then held it throughout, so no other simulator ran while it measured.",
         ""
     )
     return lines.join("\n")

@@ -38,6 +38,8 @@ function exchange(entries: LogEntry[]): Exchange {
 
 const isRenewal = (e: LogEntry) => e.method === "PATCH" && e.path.includes(`/leases/${NODE}`)
 const isStatus = (e: LogEntry) => e.method === "PATCH" && e.path.includes(`/nodes/${NODE}/status`)
+/** Pod theater's listing of the pods bound to the node (none are, here): one a pod period. */
+const isPodList = (e: LogEntry) => e.method === "GET" && e.path.startsWith("/api/v1/pods?") && e.path.includes(`spec.nodeName%3D${NODE}%2C`)
 
 /**
  * picokubelet as built: RENEW_SECS=1, a short STATUS_SECS; the window runs
@@ -51,7 +53,7 @@ async function measureOurs(api: ApiServer, plan: Plan): Promise<{ cost: ClientCo
         await fw.guard("at boot", fw.waitFor(/^lease: renewed #1 /, 60000))
         const timeout = (plan.wire.renewals + plan.wire.statusPosts * plan.wire.oursStatusSecs) * 1000 + 30000
         const startedAt = Date.now()
-        const t = await measureWindow(api, e => e.path.includes(`/${NODE}`), async () => {
+        const t = await measureWindow(api, e => e.path.includes(`/${NODE}`) || isPodList(e), async () => {
             const from = fw.lineCount
             await fw.guard(
                 "during the wire-cost window",
@@ -64,21 +66,25 @@ async function measureOurs(api: ApiServer, plan: Plan): Promise<{ cost: ClientCo
         const windowSeconds = (Date.now() - startedAt) / 1000
         const renewals = sumEntries(t.entries, isRenewal)
         const status = sumEntries(t.entries, isStatus)
+        const podLists = sumEntries(t.entries, isPodList)
         const cost: ClientCost = {
             key: "ours",
             name: "picokubelet (as built, simulator)",
-            pattern: "one keep-alive connection, bootstrap token, 52-byte renewTime merge PATCH; one status PATCH with the annotation",
+            pattern:
+                "one keep-alive connection, bootstrap token, 52-byte renewTime merge PATCH; one status PATCH with the annotation; " +
+                "a metadata-only listing of the node's pods every pod period (no pods bound here)",
             streams: [
                 { label: "lease renewals", measured: renewals.count, perHour: REAL.renewalsPerHour, up: renewals.up, down: renewals.down, connections: 0, requests: renewals.count },
                 { label: "status posts", measured: status.count, perHour: REAL.statusPostsPerHour, up: status.up, down: status.down, connections: 0, requests: status.count },
+                { label: "pod listings", measured: podLists.count, perHour: REAL.podListingsPerHour, up: podLists.up, down: podLists.down, connections: 0, requests: podLists.count },
                 {
                     label: "reconnects and other",
                     measured: renewals.count,
                     perHour: REAL.renewalsPerHour,
-                    up: t.up - renewals.up - status.up,
-                    down: t.down - renewals.down - status.down,
+                    up: t.up - renewals.up - status.up - podLists.up,
+                    down: t.down - renewals.down - status.down - podLists.down,
                     connections: t.connections,
-                    requests: t.entries.length - renewals.count - status.count,
+                    requests: t.entries.length - renewals.count - status.count - podLists.count,
                 },
             ],
         }
