@@ -197,7 +197,7 @@ function heapSection(r: Results): string[] {
             range("Status replies in passing cycles", h.statusReplyBytes) +
             range("Pods as stored (JSON)", h.podBytes) +
             range("The firmware's GET of a pod, replies", h.podReplyBytes) +
-            range(`Its metadata-only listing of ${h.maxPods} pods, replies`, h.podListReplyBytes),
+            range(`Its metadata-only listings of ${h.maxPods} pods, replies (a page each)`, h.podListReplyBytes),
         "",
         found(`with ${h.maxPods} pods running`, h.withPods),
         found("with no pods", h.noPods),
