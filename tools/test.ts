@@ -82,6 +82,7 @@ const layers: Layer[] = [
             // devtools has fixed ports: one simulator at a time
             "--test-concurrency=1",
             ...testFiles("test/apiserver"),
+            ...testFiles("test/rack"),
             ...testFiles("test/integration"),
         ],
         count: nodeTestCount,

@@ -89,6 +89,11 @@ export class PlatformServer extends JDServiceServer {
     /** The address the transport has while its link is up. */
     private ip: string
 
+    /** The address the transport has while its link is up (whether or not it is). */
+    get address(): string {
+        return this.ip
+    }
+
     constructor(options: PlatformOptions = {}) {
         // the spec must be loaded before the base class looks it up
         super(loadPlatformSpec().classIdentifier)

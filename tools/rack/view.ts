@@ -8,7 +8,7 @@ import { KEYS_HELP } from "./keys"
 import { fit, truncateVisible, visibleLength } from "./text"
 import { Watch } from "./watch"
 
-export type BoardState = "running" | "cable pulled" | "powered off" | "crashed"
+export type BoardState = "starting" | "running" | "cable pulled" | "powered off" | "crashed"
 
 /** One board's row. Times are Date.now()-style ms; 0 means never. */
 export interface BoardView {

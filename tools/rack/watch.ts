@@ -1,3 +1,4 @@
+import { frame, Pattern, PATTERN_NAMES } from "../../src/led/patterns"
 // What one board's firmware log says about it, for the live views (one
 // board or the rack). It reads the lines the firmware prints:
 //
@@ -30,6 +31,8 @@ export class Watch {
     heapFree: number | undefined
     /** The LED pattern the firmware last logged ("Healthy", ...); undefined before the first. */
     ledPattern: string | undefined
+    /** When the current LED pattern began: its animation's time zero. */
+    ledSinceMs = 0
     /** The last TAIL_LINES lines. */
     readonly tail: string[] = []
     /** Pods the firmware reported Running (ns/name), until it reported them finished or gone. */
@@ -66,6 +69,7 @@ export class Watch {
         } else if ((m = /^kubelet: heap exhausted \((\d+) bytes free/.exec(line))) {
             this.heapFree = Number(m[1])
         } else if ((m = /^led: (\w+)$/.exec(line))) {
+            if (m[1] !== this.ledPattern) this.ledSinceMs = now
             this.ledPattern = m[1]
         } else if ((m = /^pods: ([^\s/]+\/\S+) (.*)$/.exec(line))) {
             this.pod(m[1], m[2])
@@ -84,4 +88,14 @@ export class Watch {
         }
         // "pods: start ns/name failed: ..." and listing errors change nothing
     }
+}
+
+/**
+ * The LED's colour now, from the pattern the firmware logged and the
+ * firmware's own frame function: what the pixel shows, without reading it
+ * (with several boards on one bus the Led role cannot be bound per board).
+ */
+export function ledNow(w: Watch, now: number): number | undefined {
+    const p = w.ledPattern === undefined ? -1 : PATTERN_NAMES.indexOf(w.ledPattern)
+    return p < 0 ? undefined : frame(p as Pattern, now - w.ledSinceMs)
 }

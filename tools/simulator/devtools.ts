@@ -36,8 +36,8 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
 export interface DevtoolsSession {
     process: ChildProcess
     socket: WebSocket
-    /** Builds `entry` in the project and deploys it with the project's settings. */
-    deploy(entry: string): Promise<void>
+    /** Builds `entry` in the project and deploys it with the project's settings to one device. */
+    deploy(entry: string, deviceId: string): Promise<void>
     stop(): Promise<void>
 }
 
@@ -100,8 +100,8 @@ async function launch(projectDir: string, onLine: (line: string) => void, releas
         process: child,
         socket,
         /** One deploy; a `DeployTimeout` when the VM missed the 3 s Jacdac deadline of a deploy command. */
-        async deploy(entry: string) {
-            const msg = await request("build", { filename: entry, deployTo: "*", buildOptions: {} }, 60000)
+        async deploy(entry: string, deviceId: string) {
+            const msg = await request("build", { filename: entry, deployTo: deviceId, buildOptions: {} }, 60000)
             if (msg.resp === "error") throw new Error(`devtools build failed: ${msg.data?.message}`)
             const st = msg.data
             if (!st.success)

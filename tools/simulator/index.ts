@@ -2,7 +2,8 @@ import { ChildProcess } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { eachLine, startChild, stopChild } from "./children"
 import { CLI, DeployTimeout, DevtoolsSession, startDevtools } from "./devtools"
-import { makeScratchProject, ScratchProject, Settings } from "./project"
+import { makeScratchProject, ScratchProject, Settings, writeProjectSettings } from "./project"
+import { bindOwnPlatform, setPlatformRole, stopAutoBinding } from "./roles"
 import { NodeBus, startBus } from "./bus"
 import { LedSample, LedWatcher } from "./led"
 import { PlatformDevice, PlatformServer } from "../../sim/platform/server"
@@ -23,8 +24,9 @@ export interface SimPlatformOptions {
     mac?: string
 }
 
-export interface SimulatorOptions {
-    /** Settings deployed with the program (written to a scratch .env.local). */
+/** One simulated board: its program, settings and platform service. */
+export interface BoardOptions {
+    /** Settings deployed with the program (written to the scratch project's .env.local). */
     settings: Settings
     /** Program entry, relative to the repo root. */
     entry?: string
@@ -40,10 +42,17 @@ export interface SimulatorOptions {
      * defaults; `false`: no platform service (the role stays unbound).
      */
     platform?: SimPlatformOptions | false
+    /** Called when the VM process exits by itself (not powered off), with its exit code or signal. */
+    onCrash?: (code: number | string) => void
 }
+
+/** One board with devtools to itself: what every single-board test and `npm start` use. */
+export type SimulatorOptions = BoardOptions
 
 const ANSI = /\x1b\[[0-9;]*m/g
 const DEPLOY_TRIES = 6
+/** How often a rack's platform roles are bound again to their own services. */
+const KEEP_ROLES_MS = 3000
 
 /** One line of program output, as the VM prints it: "WASM> text". */
 function programLine(raw: string): string | undefined {
@@ -51,51 +60,142 @@ function programLine(raw: string): string | undefined {
     return line.startsWith("WASM> ") ? line.slice(6) : undefined
 }
 
-export class Simulator {
-    readonly logs: string[] = []
-    private waiters: { test: (l: string) => boolean; resolve: (l: string) => void }[] = []
-    private vm?: ChildProcess
+/**
+ * One devtools, one Jacdac bus and one scratch project for any number of
+ * boards (devtools has fixed ports: one host per machine). Deploys are one
+ * at a time: each writes its board's settings into the project first.
+ */
+export class SimulatorHost {
     private devtools?: DevtoolsSession
     private project?: ScratchProject
     private nodeBus?: NodeBus
+    private deploys: Promise<unknown> = Promise.resolve()
+    private keeper?: NodeJS.Timeout
+    readonly boards: Board[] = []
+
+    private constructor(
+        private readonly onToolLog: (line: string) => void,
+        /** Several boards share the bus: each board's platform role is bound to its own service by hand. */
+        readonly shared: boolean
+    ) {}
+
+    /** A host for a rack of boards (`shared`), or for one board with the bus to itself. */
+    static async start(onToolLog: (line: string) => void = () => {}, shared = true): Promise<SimulatorHost> {
+        const host = new SimulatorHost(onToolLog, shared)
+        try {
+            host.project = makeScratchProject({})
+            host.devtools = await startDevtools(host.project.dir, onToolLog)
+            host.nodeBus = await startBus()
+            if (shared) host.keeper = setInterval(() => void host.keepPlatformRoles(), KEEP_ROLES_MS)
+        } catch (e) {
+            await host.stop()
+            throw e
+        }
+        return host
+    }
+
+    /** The Jacdac bus of this process, joined to devtools. */
+    get bus() {
+        return this.nodeBus?.bus
+    }
+
+    get projectDir(): string {
+        return this.project!.dir
+    }
+
+    /** Starts a board: its platform service, its VM, then its program with its settings. */
+    async addBoard(opts: BoardOptions): Promise<Board> {
+        const board = new Board(this, opts)
+        this.boards.push(board)
+        await board.boot()
+        return board
+    }
+
+    /** Builds `entry` with `settings` and deploys it to one device; deploys never overlap. */
+    deploy(deviceId: string, entry: string, settings: Settings): Promise<void> {
+        const run = this.deploys.then(async () => {
+            writeProjectSettings(this.project!, settings)
+            await this.devtools!.deploy(entry, deviceId)
+        })
+        this.deploys = run.catch(() => {})
+        return run
+    }
+
+    /** Binds every running board's platform role to its own service again (see roles.ts). */
+    private async keepPlatformRoles() {
+        for (const b of this.boards) if (b.poweredOn && b.platformDeviceId) await setPlatformRole(this.bus!, b.deviceId, b.platformDeviceId)
+    }
+
+    async stop() {
+        if (this.keeper) clearInterval(this.keeper)
+        for (const b of this.boards) await b.shutdown()
+        if (this.nodeBus) await this.nodeBus.stop()
+        if (this.devtools) await this.devtools.stop()
+        this.project?.remove()
+        this.nodeBus = undefined
+        this.devtools = undefined
+        this.project = undefined
+    }
+}
+
+export class Board {
+    readonly logs: string[] = []
+    private waiters: { test: (l: string) => boolean; resolve: (l: string) => void }[] = []
+    private vm?: ChildProcess
     private platformDevice?: PlatformDevice
     private led?: LedWatcher
     readonly deviceId: string
+    /** The VM exited by itself since it was last powered on. */
+    crashed?: number | string
 
-    private constructor(private readonly opts: SimulatorOptions) {
+    constructor(
+        readonly host: SimulatorHost,
+        private readonly opts: BoardOptions
+    ) {
         this.deviceId = opts.deviceId ?? randomBytes(8).toString("hex")
     }
 
-    /** Starts devtools and a VM, then deploys the program with its settings. */
-    static async start(opts: SimulatorOptions): Promise<Simulator> {
-        const sim = new Simulator(opts)
-        try {
-            await sim.boot()
-        } catch (e) {
-            await sim.stop()
-            throw e
+    /** @internal SimulatorHost.addBoard's second half. */
+    async boot() {
+        const bus = this.host.bus!
+        this.led = new LedWatcher(bus, this.deviceId)
+        if (this.opts.platform !== false) {
+            this.platformDevice = new PlatformDevice(this.opts.platform ?? {})
+            this.platformDevice.attach(bus)
         }
-        return sim
-    }
-
-    private async boot() {
-        const toolLog = this.opts.onToolLog ?? (() => {})
-        this.project = makeScratchProject(this.opts.settings)
-        this.devtools = await startDevtools(this.project.dir, toolLog)
-        await this.startBus()
         await this.startVm()
         await this.deploy()
+    }
+
+    get settings(): Settings {
+        return this.opts.settings
+    }
+
+    get platformDeviceId(): string | undefined {
+        return this.platformDevice?.deviceId
+    }
+
+    /** Powered on: a VM process is running (it may have crashed since). */
+    get poweredOn(): boolean {
+        return this.vm !== undefined
     }
 
     private async startVm() {
         // a power cycle: the banner of an earlier VM is already in the log
         const fromIndex = this.logs.length
+        this.crashed = undefined
         const vm = startChild(
             process.execPath,
             [CLI, "vm", "--tcp", "--device-id", this.deviceId, "--stateless"],
-            { cwd: this.project!.dir, env: { ...process.env, ...this.opts.vmEnv } }
+            { cwd: this.host.projectDir, env: { ...process.env, ...this.opts.vmEnv } }
         )
         this.vm = vm
+        vm.once("exit", (code, signal) => {
+            // powered off on purpose: powerOff() forgot the process first
+            if (this.vm !== vm) return
+            this.crashed = code ?? signal ?? "?"
+            this.opts.onCrash?.(this.crashed)
+        })
         const onRaw = (raw: string) => {
             const line = programLine(raw)
             if (line === undefined) return this.opts.onToolLog?.(raw)
@@ -116,7 +216,7 @@ export class Simulator {
     /** Until the VM has announced itself on the bus: a deploy sent before that is likelier to time out. */
     private async waitForAnnounce(timeoutMs: number) {
         const deadline = Date.now() + timeoutMs
-        while (!this.nodeBus!.bus.device(this.deviceId, true)?.announced) {
+        while (!this.host.bus!.device(this.deviceId, true)?.announced) {
             if (Date.now() > deadline) throw new Error(`the VM ${this.deviceId} did not announce itself on the bus within ${timeoutMs} ms`)
             await new Promise(r => setTimeout(r, 100))
         }
@@ -130,14 +230,32 @@ export class Simulator {
      * the same one.
      */
     private async deploy() {
+        const fromIndex = this.logs.length
         for (let attempt = 1; ; attempt++) {
             try {
-                return await this.devtools!.deploy(this.opts.entry ?? "src/main.ts")
+                await this.host.deploy(this.deviceId, this.opts.entry ?? "src/main.ts", this.opts.settings)
+                break
             } catch (e) {
                 if (!(e instanceof DeployTimeout) || attempt >= DEPLOY_TRIES) throw e
                 this.opts.onToolLog?.(`${e.message} (try ${attempt}); deploying again to a fresh VM`)
                 await this.powerOff()
                 await this.startVm()
+            }
+        }
+        if (this.host.shared && this.platformDevice) {
+            const bus = this.host.bus!
+            const platformId = this.platformDevice.deviceId
+            await this.waitForLog(/^config: /, 60000, fromIndex)
+            await bindOwnPlatform(bus, this.deviceId, platformId)
+            await this.waitForLog(/^socket \S+ open/, 60000, fromIndex)
+            await stopAutoBinding(bus, this.deviceId)
+            await bindOwnPlatform(bus, this.deviceId, platformId)
+            const ip = this.platformDevice.server.address
+            const own = () => [...this.logs.slice(fromIndex)].reverse().find(l => l.startsWith("platform: "))?.includes(` ip=${ip}`)
+            for (let i = 0; !own(); i++) {
+                if (i >= 40) throw new Error(`board ${this.deviceId}: its platform role is not bound to its own platform service (${ip})`)
+                await setPlatformRole(bus, this.deviceId, platformId)
+                await new Promise(r => setTimeout(r, 250))
             }
         }
     }
@@ -150,8 +268,9 @@ export class Simulator {
 
     /** Kills the VM process: the board loses power; devtools and the bus stay. */
     async powerOff() {
-        if (this.vm) await stopChild(this.vm)
+        const vm = this.vm
         this.vm = undefined
+        if (vm) await stopChild(vm)
     }
 
     /** Starts a VM and deploys the program again, as a board boots from flash. */
@@ -192,7 +311,7 @@ export class Simulator {
 
     /** The Jacdac bus of this process, joined to devtools. */
     get bus() {
-        return this.nodeBus?.bus
+        return this.host.bus
     }
 
     /**
@@ -233,26 +352,32 @@ export class Simulator {
         this.led?.stopRecording(samples)
     }
 
-    private async startBus() {
-        this.nodeBus = await startBus()
-        this.led = new LedWatcher(this.nodeBus.bus, this.deviceId)
-        if (this.opts.platform === false) return
-        this.platformDevice = new PlatformDevice(this.opts.platform ?? {})
-        this.platformDevice.attach(this.nodeBus.bus)
+    /** @internal Stops this board's VM and services; the host stays. */
+    async shutdown() {
+        this.led?.stop()
+        this.platformDevice?.detach()
+        this.led = undefined
+        this.platformDevice = undefined
+        await this.powerOff()
+    }
+}
+
+/** A board with devtools to itself: start() brings up both, stop() takes both down. */
+export class Simulator extends Board {
+    static async start(opts: SimulatorOptions): Promise<Simulator> {
+        const host = await SimulatorHost.start(opts.onToolLog, false)
+        const sim = new Simulator(host, opts)
+        host.boards.push(sim)
+        try {
+            await sim.boot()
+        } catch (e) {
+            await host.stop()
+            throw e
+        }
+        return sim
     }
 
     async stop() {
-        this.led?.stop()
-        this.platformDevice?.detach()
-        if (this.nodeBus) await this.nodeBus.stop()
-        this.led = undefined
-        this.platformDevice = undefined
-        this.nodeBus = undefined
-        if (this.vm) await stopChild(this.vm)
-        if (this.devtools) await this.devtools.stop()
-        this.project?.remove()
-        this.vm = undefined
-        this.devtools = undefined
-        this.project = undefined
+        await this.host.stop()
     }
 }

@@ -48,6 +48,12 @@ export function makeScratchProject(settings: Settings): ScratchProject {
         const target = join(REPO, name)
         if (existsSync(target)) symlinkSync(target, join(dir, name))
     }
-    writeFileSync(join(dir, ".env.local"), envText(settings), { mode: 0o600 })
-    return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+    const project = { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+    writeProjectSettings(project, settings)
+    return project
+}
+
+/** The settings the next deploy from this project carries. */
+export function writeProjectSettings(project: ScratchProject, settings: Settings) {
+    writeFileSync(join(project.dir, ".env.local"), envText(settings), { mode: 0o600 })
 }
