@@ -170,4 +170,23 @@ describe("pod theater against the emulator", () => {
         assert.ok(gaps.length >= 3, `renewals seen: ${times.length}`)
         assert.ok(Math.max(...gaps) < 2 * PERIOD_S * 1000, `renewal gaps (ms): ${gaps.join(" ")}`)
     })
+
+    test("a listing larger than the heap comes a page at a time: every pod is decided, the node stays up", async () => {
+        const from = sim.logs.length
+        const names = Array.from({ length: 40 }, (_, i) => `crowd-${String(i).padStart(2, "0")}`)
+        for (const n of names) await create(pod(n))
+        // 40 pods of ~1.8 KB each in the metadata list: ~70 KB, more than the 64 KB heap
+        const listing = await adminRequest(api, "GET", `/api/v1/pods?fieldSelector=spec.nodeName%3D${NODE}`)
+        assert.ok(JSON.stringify(listing.json).length > 64 * 1024)
+        await eventually("every crowd pod decided", 120000, () =>
+            names.every(n => ["Running", "Failed"].includes(getPod(n)?.status?.phase)) ? true : undefined
+        ).catch(e => {
+            throw new Error(`${e.message}\n${sim.logs.slice(from).slice(-60).join("\n")}`)
+        })
+        const logs = sim.logs.slice(from)
+        assert.equal(logs.filter(l => /^config: /.test(l)).length, 0, "the program did not restart")
+        assert.ok(!logs.some(l => /heap exhausted|unexpected error/.test(l)), logs.filter(l => /error/i.test(l)).join("\n"))
+        await sim.waitForLog(/^lease: renewed #/, 10000, sim.logs.length)
+        assert.equal(nodeCondition(api, NODE, "Ready")?.status, "True")
+    })
 })

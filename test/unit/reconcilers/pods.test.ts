@@ -175,7 +175,7 @@ describe("pod reconciler", () => {
         ])
         expectEqual(r.server.calls(), [LIST, LIST, GET, "GET /api/v1/namespaces/default/pods/web2"])
         const paths = r.server.requests.map(q => q.path)
-        expectEqual([paths[0].indexOf("&limit=4") > 0, paths[0].indexOf("continue") < 0], [true, true])
+        expectEqual([paths[0].indexOf("&limit=1") > 0, paths[0].indexOf("continue") < 0], [true, true])
         expectEqual(paths[1].slice(paths[1].indexOf("&continue=")), "&continue=eyJ2Ijoi%2B%2F%3D")
         expectEqual(r.pods.book.running(), 2)
     })
