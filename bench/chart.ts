@@ -79,3 +79,73 @@ export function wireCostSvg(clients: ClientCost[], goals: GoalMark[], subtitle: 
     out.push("</svg>")
     return out.join("\n") + "\n"
 }
+
+/** One small bar chart of the rack chart: a value per rack size, a reference line and band. */
+export interface RackPanel {
+    title: string
+    unit: string
+    values: { boards: number; value: number }[]
+    /** A dashed line (one board's value) and a shaded band around it (a goal's tolerance). */
+    reference?: { value: number; band?: number; label: string }
+    /** Upper end of the axis at least this (e.g. 100 for a share). */
+    axisMin?: number
+}
+
+const PANEL_W = 250
+const PANEL_H = 200
+
+function rackPanel(p: RackPanel, ox: number, oy: number): string[] {
+    const plotL = ox + 44
+    const plotR = ox + PANEL_W - 12
+    const plotT = oy + 40
+    const plotB = oy + PANEL_H - 30
+    const refTop = p.reference ? p.reference.value * (1 + (p.reference.band ?? 0)) : 0
+    const max = Math.max(p.axisMin ?? 0, refTop, ...p.values.map(v => v.value), 1e-9)
+    const step = tickStep(max)
+    const axisMax = Math.ceil((max * 1.08) / step) * step
+    const y = (v: number) => px(plotB - ((plotB - plotT) * v) / axisMax)
+    const out = [
+        `<text x="${ox + PANEL_W / 2}" y="${oy + 14}" text-anchor="middle" font-weight="bold">${esc(p.title)}</text>`,
+        `<text x="${ox + PANEL_W / 2}" y="${oy + 27}" text-anchor="middle" fill="#555" font-size="11">${esc(p.unit)}</text>`,
+    ]
+    for (let v = 0; v <= axisMax + 1e-9; v += step) {
+        out.push(`<line x1="${plotL}" y1="${y(v)}" x2="${plotR}" y2="${y(v)}" stroke="#eee"/>`)
+        out.push(`<text x="${plotL - 4}" y="${+y(v) + 4}" text-anchor="end" fill="#555" font-size="10">${+v.toPrecision(6)}</text>`)
+    }
+    if (p.reference) {
+        const { value, band, label } = p.reference
+        if (band) out.push(`<rect x="${plotL}" y="${y(value * (1 + band))}" width="${plotR - plotL}" height="${px(+y(value * (1 - band)) - +y(value * (1 + band)))}" fill="#59a14f" opacity="0.15"/>`)
+        out.push(`<line x1="${plotL}" y1="${y(value)}" x2="${plotR}" y2="${y(value)}" stroke="#333" stroke-dasharray="4 3"><title>${esc(label)}</title></line>`)
+    }
+    const slot = (plotR - plotL) / Math.max(1, p.values.length)
+    p.values.forEach((v, i) => {
+        const bx = plotL + slot * i + slot * 0.2
+        out.push(
+            `<rect x="${px(bx)}" y="${y(v.value)}" width="${px(slot * 0.6)}" height="${px(plotB - +y(v.value))}" fill="#4e79a7">` +
+                `<title>${esc(`${v.boards} board(s): ${v.value.toPrecision(3)} ${p.unit}`)}</title></rect>`
+        )
+        out.push(`<text x="${px(bx + slot * 0.3)}" y="${+y(v.value) - 3}" text-anchor="middle" font-size="10">${+v.value.toPrecision(3)}</text>`)
+        out.push(`<text x="${px(bx + slot * 0.3)}" y="${plotB + 13}" text-anchor="middle" fill="#555">${v.boards}</text>`)
+    })
+    out.push(`<line x1="${plotL}" y1="${plotB}" x2="${plotR}" y2="${plotB}" stroke="#999"/>`)
+    out.push(`<text x="${ox + PANEL_W / 2}" y="${plotB + 27}" text-anchor="middle" fill="#555" font-size="11">boards</text>`)
+    return out
+}
+
+/** The rack's cost against the number of boards: small bar charts, three to a row. */
+export function rackSvg(panels: RackPanel[], subtitle: string, note: string): string {
+    const cols = 3
+    const rows = Math.ceil(panels.length / cols)
+    const W = cols * PANEL_W + 20
+    const H = 48 + rows * PANEL_H + 24
+    const out: string[] = [
+        `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+        `<rect width="${W}" height="${H}" fill="white"/>`,
+        `<text x="${W / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">The rack: cost against the number of boards</text>`,
+        `<text x="${W / 2}" y="36" text-anchor="middle" fill="#555">${esc(subtitle)}</text>`,
+    ]
+    panels.forEach((p, i) => out.push(...rackPanel(p, 10 + (i % cols) * PANEL_W, 48 + Math.floor(i / cols) * PANEL_H)))
+    out.push(`<text x="${W / 2}" y="${H - 10}" text-anchor="middle" fill="#555" font-size="11">${esc(note)}</text>`)
+    out.push("</svg>")
+    return out.join("\n") + "\n"
+}

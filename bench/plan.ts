@@ -28,6 +28,13 @@ export interface Plan {
     timing: { sessions: number; outageMs: number }
     /** Small requests of the transport benchmark. */
     transportRequests: number
+    /**
+     * The rack: boards per rack, one rack after another; the steady window
+     * measured in each, a whole number of renewal periods (RENEW_SECS is the
+     * default); STATUS_SECS of its boards, shortened below the renewal period
+     * so that each status sample (one a renewal period) posts.
+     */
+    rack: { boards: number[]; windowSeconds: number; statusSecs: number }
 }
 
 export const plans: Record<Plan["name"], Plan> = {
@@ -38,6 +45,7 @@ export const plans: Record<Plan["name"], Plan> = {
         churn: { intervals: 30 },
         timing: { sessions: 5, outageMs: 60000 },
         transportRequests: 100,
+        rack: { boards: [1, 2, 4, 8, 16], windowSeconds: 60, statusSecs: 5 },
     },
     quick: {
         name: "quick",
@@ -46,6 +54,7 @@ export const plans: Record<Plan["name"], Plan> = {
         churn: { intervals: 10 },
         timing: { sessions: 1, outageMs: 20000 },
         transportRequests: 100,
+        rack: { boards: [1, 2], windowSeconds: 10, statusSecs: 5 },
     },
 }
 

@@ -6,6 +6,7 @@ import { perHour, streamPerHour } from "./cost"
 import type { RenewalChurn, IntervalStats } from "./churn"
 import { Headroom, HeapHeadroom, NODE_REPLY_BYTES } from "./heap"
 import { HEAP_KB, Plan, REAL } from "./plan"
+import { API_TOLERANCE, HOST_TOLERANCE, Rack, RackSample } from "./rack"
 import { Timing } from "./timing"
 import { WireCost } from "./wire-cost"
 
@@ -26,6 +27,7 @@ export interface Results {
     churn: RenewalChurn
     bytecode: Bytecode
     transport: TransportBench
+    rack: Rack
 }
 
 const KB = (b: number) => `${(b / 1024).toFixed(1)} KB`
@@ -93,6 +95,7 @@ function summary(r: Results): string[] {
         row([`6. lease renewal intervals, RENEW_SECS=${r.churn.periodMs / 1000}, no pods, ${r.churn.noChurn.count}`, intervals(r.churn.noChurn), "", ""]),
         row([`6. lease renewal intervals while pods churn, ${r.churn.churn.count}`, intervals(r.churn.churn) + (r.churn.died ? "; **the firmware died**" : ""), "", ""]),
         row(["6. churn / no churn (mean, p95, max)", `${x(r.churn.ratio.mean)}, ${x(r.churn.ratio.p95)}, ${x(r.churn.ratio.max)}`, "", ""]),
+        ...rackSummary(r.rack),
         row([
             "transport: requests per TLS handshake, ours",
             (transport.ours.requests / Math.max(1, transport.ours.connections)).toFixed(0),
@@ -294,6 +297,150 @@ function bytecodeSection(r: Results): string[] {
     ]
 }
 
+const MB = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`
+const cpuPct = (seconds: number, windowSeconds: number) => `${((100 * seconds) / windowSeconds).toFixed(1)} %`
+const bytesPerSec = (s: RackSample) => s.nodes.map(l => (l.up + l.down) / s.windowSeconds)
+const requestsPerMin = (s: RackSample) => s.nodes.map(l => (60 * l.requests) / s.windowSeconds)
+const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)
+const spread = (xs: number[], digits: number) => `${avg(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`
+
+function rackSummary(rack: Rack): string[] {
+    const ok = rack.samples.filter(s => !s.failed)
+    const last = ok[ok.length - 1]
+    const worst = (f: (r: Rack["ratios"][number]) => number) => {
+        const rs = rack.ratios.filter(r => r.boards > 1)
+        return rs.length ? rs.reduce((w, r) => (Math.abs(f(r) - 1) > Math.abs(f(w) - 1) ? r : w)) : undefined
+    }
+    const api = worst(r => r.api)
+    const rss = worst(r => r.rss)
+    const cpu = worst(r => r.cpu)
+    const failed = rack.samples.find(s => s.failed)
+    return [
+        ...(last
+            ? [
+                  row([
+                      `7. the rack: all ${last.boards} boards Ready, from the first board's start`,
+                      `${sec(last.readyMs!)} (${ok.map(s => `${s.boards}: ${sec(s.readyMs!)}`).join(", ")})`,
+                      "",
+                      "",
+                  ]),
+              ]
+            : []),
+        ...(api
+            ? [
+                  row([
+                      "7. the rack: per-board API load / one board's (bytes/s, worst N)",
+                      `${x(api.api)} at ${api.boards} boards (requests ${x(api.requests)})`,
+                      `within ${API_TOLERANCE * 100} %`,
+                      verdict(!!rack.goals.apiEqual),
+                  ]),
+              ]
+            : []),
+        ...(rss && cpu
+            ? [
+                  row([
+                      "7. the rack: per-board VM RSS and CPU / one board's (worst N)",
+                      `RSS ${x(rss.rss)} at ${rss.boards}, CPU ${x(cpu.cpu)} at ${cpu.boards}`,
+                      `within ${HOST_TOLERANCE * 100} %`,
+                      verdict(!!rack.goals.hostLinear),
+                  ]),
+              ]
+            : []),
+        ...(failed ? [row([`7. the rack of ${failed.boards} boards`, `**failed**: ${failed.failed!.replace(/\|/g, "\\|")}`, "", ""])] : []),
+    ]
+}
+
+/** What limits N on this machine, from the measured racks. */
+export function rackLimits(rack: Rack): string {
+    const ok = rack.samples.filter(s => !s.failed)
+    const last = ok[ok.length - 1]
+    if (!last) return "No rack was measured."
+    const failed = rack.samples.find(s => s.failed)
+    const l = rack.limits
+    const parts = [
+        `At ${last.boards} board(s) the machine (${rack.cores} cores, ${(rack.totalMemBytes / 2 ** 30).toFixed(0)} GB) was ` +
+            `${last.machineBusyPct.toFixed(0)} % busy in the steady window and the VMs held ${MB(last.vms.rss)} ` +
+            `(${((100 * last.vms.rss) / rack.totalMemBytes).toFixed(1)} % of its memory); while its boards booted it was ${last.bootBusyPct.toFixed(0)} % busy, ` +
+            `and its last board's addBoard took ${sec(last.bootMs[last.bootMs.length - 1])} against ${sec(ok[0].bootMs[0])} for the first rack's first.`,
+    ]
+    if (l.cpuBoards !== undefined)
+        parts.push(
+            `A line fitted through the machine's busy share against N reaches 100 % of ${rack.cores} cores at about ${l.cpuBoards.toFixed(0)} boards` +
+                ` (steady state at STATUS_SECS=${rack.statusSecs}; booting costs more).`
+        )
+    if (l.memBoards !== undefined) parts.push(`Memory would last for about ${l.memBoards.toFixed(0)} boards at the VMs' measured RSS per board (devtools and this process aside).`)
+    if (l.bootSecondsPerBoard !== undefined)
+        parts.push(`Boards boot one after another (deploys never overlap), so all nodes are Ready about ${l.bootSecondsPerBoard.toFixed(1)} s later per board added.`)
+    if (failed) parts.push(`The rack of ${failed.boards} boards failed: ${failed.failed}; larger racks were not tried.`)
+    return parts.join(" ")
+}
+
+export function rackSection(rack: Rack, plan: Plan): string[] {
+    const ok = rack.samples.filter(s => !s.failed)
+    const one = ok.find(s => s.boards === 1)
+    const ratio = (s: RackSample) => rack.ratios.find(r => r.boards === s.boards)
+    return [
+        "## 7. The rack: N boards on one host",
+        "",
+        "![the rack: cost against boards](rack.svg)",
+        "",
+        `Racks of ${plan.rack.boards.join(", ")} boards, one after another, each on its own SimulatorHost (one devtools, one Jacdac bus; ` +
+            "every board a `devs vm` process with its own platform service, as `npm start -- --boards N` runs them), against the same emulator. " +
+            `The firmware as built with RENEW_SECS=${rack.renewSecs}, LEASE_SECS=40, POD_SECS unset (the renewal period) and STATUS_SECS=${rack.statusSecs} ` +
+            `(shortened from ${REAL.statusSecs} s, as in the wire-cost window; the status fiber samples once a renewal period, so every sample posts: ` +
+                `one status post every ${rack.renewSecs} s); no pods are bound. ` +
+            "Boards boot one after another as npm start starts them; \"all Ready\" runs from the first addBoard call to the last node's Ready=True " +
+            "in the emulator. Once every board has renewed its lease once, a steady window of " +
+            `${plan.rack.windowSeconds} s (a whole number of renewal periods): CPU seconds (utime + stime from /proc) of the VM processes, of devtools ` +
+            "and of this process (which runs the emulator, the bus and the platform services), RSS (VmRSS) sampled every 2 s and averaged, the " +
+            "machine's busy share from /proc/stat; each node's requests completed in the window from the emulator's log, attributed by the node's " +
+            "name in the path (its Node, its Lease, the fieldSelector of its pod listing), bytes on the TCP socket with TLS. " +
+            `Goals, printed and never asserted: per-board API load within ${API_TOLERANCE * 100} % of one board's (no cross-talk), per-board VM RSS ` +
+            `and CPU within ${HOST_TOLERANCE * 100} % of one board's (host cost linear in N). Every board and the host are stopped after each rack.`,
+        "",
+        row(["boards", "all Ready", "addBoard, first / last", "machine busy booting", "VM RSS / board", "VM CPU / board", "devtools RSS", "devtools CPU", "this process CPU", "machine busy", "left behind", "took"]),
+        row(["---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
+        ...rack.samples.map(s =>
+            s.failed
+                ? row([s.boards, `**failed**: ${s.failed.replace(/\|/g, "\\|")}`, "", "", "", "", "", "", "", "", s.leftover, `${s.tookSeconds.toFixed(0)} s`])
+                : row([
+                      s.boards,
+                      sec(s.readyMs!),
+                      `${sec(s.bootMs[0])} / ${sec(s.bootMs[s.bootMs.length - 1])}`,
+                      pct(s.bootBusyPct),
+                      MB(s.vms.rss / s.boards),
+                      cpuPct(s.vms.cpuSeconds / s.boards, s.windowSeconds),
+                      MB(s.devtools.rss),
+                      cpuPct(s.devtools.cpuSeconds, s.windowSeconds),
+                      cpuPct(s.bench.cpuSeconds, s.windowSeconds),
+                      pct(s.machineBusyPct),
+                      s.leftover,
+                      `${s.tookSeconds.toFixed(0)} s`,
+                  ])
+        ),
+        "",
+        "CPU is in % of one core; machine busy in % of all cores (steady window, or from the first addBoard call to the last Ready).",
+        "",
+        row(["boards", "requests / min per board (min-max)", "B/s per board (min-max)", "vs one board (bytes, requests)", "renewals, status posts, pod listings per board", "unattributed requests", "longest renewal gap"]),
+        row(["---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
+        ...ok.map(s => {
+            const r = ratio(s)
+            return row([
+                s.boards,
+                spread(requestsPerMin(s), 1),
+                spread(bytesPerSec(s), 0),
+                r && one ? `${x(r.api)}, ${x(r.requests)}` : "",
+                `${avg(s.nodes.map(l => l.renewals)).toFixed(1)}, ${avg(s.nodes.map(l => l.statusPosts)).toFixed(1)}, ${avg(s.nodes.map(l => l.podListings)).toFixed(1)}` +
+                    (s.nodes.some(l => l.other) ? ` (+${avg(s.nodes.map(l => l.other)).toFixed(1)} other)` : ""),
+                s.unattributed,
+                s.maxRenewalGapMs === undefined ? "-" : sec(s.maxRenewalGapMs),
+            ])
+        }),
+        "",
+        `**What limits N here:** ${rackLimits(rack)}`,
+    ]
+}
+
 export function renderReport(r: Results): string {
     const quick = r.plan.name === "quick"
     const total = r.steps.reduce((n, s) => n + s.seconds, 0)
@@ -313,7 +460,8 @@ export function renderReport(r: Results): string {
             `The quick run shortens everything: wire windows of ${r.plan.wire.renewals} renewals and ${r.plan.wire.statusPosts} status cycles, ` +
                 `a heap bisection to ${r.plan.heap.resolutionKb} KB with shorter cycles (one trial without pods, none with twice MAX_PODS), ` +
                 `${r.plan.churn.intervals} renewal intervals per churn phase, ${r.plan.timing.sessions} timing session(s) ` +
-                `(medians of ${r.plan.timing.sessions}) and a ${sec(r.plan.timing.outageMs)} outage (shorter than the 40 s grace period). ` +
+                `(medians of ${r.plan.timing.sessions}) and a ${sec(r.plan.timing.outageMs)} outage (shorter than the 40 s grace period), ` +
+                `racks of ${r.plan.rack.boards.join(" and ")} board(s) with ${r.plan.rack.windowSeconds} s windows. ` +
                 "Run `npm run bench` for the real figures.",
             ""
         )
@@ -334,6 +482,8 @@ export function renderReport(r: Results): string {
         ...bytecodeSection(r),
         "",
         ...churnSection(r),
+        "",
+        ...rackSection(r.rack, r.plan),
         "",
         "## Transport benchmark (bench/transport.ts)",
         "",

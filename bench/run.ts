@@ -1,10 +1,11 @@
 // `npm run bench [-- --quick]`: every benchmark in one run against one API
-// server emulator, then bench/out/report.md and bench/out/wire-cost.svg,
+// server emulator, then bench/out/report.md, wire-cost.svg and rack.svg,
 // the report also printed. Exits non-zero only when something broke, never
-// because a figure missed its goal.
+// because a figure missed its goal. `-- --rack-only` runs the rack alone
+// (bench/out/rack.md, rack.json, rack.svg; report.md is left as it is).
 import { execFileSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
-import { cpus } from "node:os"
+import { cpus, totalmem } from "node:os"
 import { join } from "node:path"
 import { ApiServer, startApiServer } from "../tools/apiserver"
 import { acquireDevtoolsLock } from "../tools/simulator/lock"
@@ -15,17 +16,18 @@ import { perHour } from "./cost"
 import { benchRenewalChurn } from "./churn"
 import { benchHeap } from "./heap"
 import { Plan, plans } from "./plan"
-import { renderReport, Results } from "./report"
+import { benchRack, rackChart } from "./rack"
+import { rackSection, renderReport, Results } from "./report"
 import { benchTiming } from "./timing"
 import { benchTransport } from "./transport"
 import { benchWireCost } from "./wire-cost"
 
 const OUT = join(REPO, "bench", "out")
 
-function parseArgs(argv: string[]): Plan {
-    const unknown = argv.filter(a => a !== "--quick")
-    if (unknown.length) throw new Error(`unknown argument(s) ${unknown.join(" ")}; usage: npm run bench [-- --quick]`)
-    return argv.includes("--quick") ? plans.quick : plans.full
+function parseArgs(argv: string[]): { plan: Plan; rackOnly: boolean } {
+    const unknown = argv.filter(a => a !== "--quick" && a !== "--rack-only")
+    if (unknown.length) throw new Error(`unknown argument(s) ${unknown.join(" ")}; usage: npm run bench [-- --quick] [--rack-only]`)
+    return { plan: argv.includes("--quick") ? plans.quick : plans.full, rackOnly: argv.includes("--rack-only") }
 }
 
 function commit(): string {
@@ -37,8 +39,10 @@ function commit(): string {
     }
 }
 
+const machine = () => `${cpus().length} CPU(s) ${cpus()[0]?.model.trim() ?? ""}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`
+
 async function main() {
-    const plan = parseArgs(process.argv.slice(2))
+    const { plan, rackOnly } = parseArgs(process.argv.slice(2))
     // one simulator session at a time, machine-wide: the whole run holds the
     // turn (re-entrant for its own sessions), so no one else's simulator
     // shares the CPU while it measures, and waiting for it is not a step's time
@@ -56,6 +60,32 @@ async function main() {
         return result
     }
 
+    if (rackOnly) {
+        const api = await startApiServer({ port: 0, quiet: true, gracePeriodSeconds: 40 })
+        try {
+            const rack = await step("the rack (1 to N boards on one host)", () => benchRack(api, plan))
+            const section = [
+                `# picokubelet benchmarks: the rack alone`,
+                "",
+                `${plan.name} plan, ${startedAt.toISOString()}, commit ${commit()}, ${machine()}, ${steps[0].seconds.toFixed(0)} s ` +
+                    `(\`npm run bench -- ${plan.name === "quick" ? "--quick " : ""}--rack-only\`).`,
+                "",
+                ...rackSection(rack, plan),
+                "",
+            ].join("\n")
+            mkdirSync(OUT, { recursive: true })
+            writeFileSync(join(OUT, "rack.md"), section)
+            writeFileSync(join(OUT, "rack.json"), JSON.stringify({ plan, startedAt, steps, rack }, null, 2) + "\n")
+            writeFileSync(join(OUT, "rack.svg"), rackChart(rack, `${plan.name} plan, rack alone, ${startedAt.toISOString().slice(0, 16)}Z`))
+            console.log(section)
+            console.error(`bench: wrote ${join(OUT, "rack.md")}, rack.json and rack.svg`)
+        } finally {
+            await api.stop()
+            release()
+        }
+        return
+    }
+
     // the build comes first: devtools deploys build too, into the same node_modules
     const bytecode = await step("bytecode (devs build --stats)", () => benchBytecode())
     const transport = await step("transport benchmark", () => benchTransport(plan.transportRequests))
@@ -67,12 +97,13 @@ async function main() {
         const timing = await step("time to Ready and recovery", () => benchTiming(emulator, plan))
         const churn = await step("renewal intervals with and without pod churn", () => benchRenewalChurn(emulator, plan))
         const heap = await step("heap headroom bisection (with pods, without)", () => benchHeap(emulator, plan))
+        const rack = await step("the rack (1 to N boards on one host)", () => benchRack(emulator, plan))
         const results: Results = {
             plan,
             command: plan.name === "quick" ? "npm run bench -- --quick" : "npm run bench",
             startedAt,
             commit: commit(),
-            machine: `${cpus().length} CPU(s) ${cpus()[0]?.model.trim() ?? ""}, Node ${process.version}`,
+            machine: machine(),
             emulatorUrl: emulator.url,
             lockWaitSeconds,
             steps,
@@ -82,6 +113,7 @@ async function main() {
             churn,
             bytecode,
             transport,
+            rack,
         }
         const report = renderReport(results)
         mkdirSync(OUT, { recursive: true })
@@ -93,8 +125,9 @@ async function main() {
             { label: `goal: ${wire.goalValues.vsKubelet}x the kubelet`, bytes: wire.goalValues.vsKubelet * kubelet.total },
         ]
         writeFileSync(join(OUT, "wire-cost.svg"), wireCostSvg(wire.clients, goals, `${plan.name} run, ${startedAt.toISOString().slice(0, 16)}Z`))
+        writeFileSync(join(OUT, "rack.svg"), rackChart(rack, `${plan.name} run, ${startedAt.toISOString().slice(0, 16)}Z`))
         console.log(report)
-        console.error(`bench: wrote ${join(OUT, "report.md")}, results.json and wire-cost.svg`)
+        console.error(`bench: wrote ${join(OUT, "report.md")}, results.json, wire-cost.svg and rack.svg`)
     } finally {
         await api?.stop()
         release()

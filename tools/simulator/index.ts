@@ -175,6 +175,11 @@ export class Board {
         return this.platformDevice?.deviceId
     }
 
+    /** The VM process's id while powered on (read-only: for measuring its cost). */
+    get pid(): number | undefined {
+        return this.vm?.pid
+    }
+
     /** Powered on: a VM process is running (it may have crashed since). */
     get poweredOn(): boolean {
         return this.vm !== undefined
