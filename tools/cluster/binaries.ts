@@ -2,11 +2,9 @@
 // convention (TEST_ASSET_<NAME>, then $KUBEBUILDER_ASSETS/<name>), then our
 // cache; a missing command is built from Go modules into that cache, since
 // the Go module proxy is the only place this machine can get Kubernetes from.
-import { spawn } from "node:child_process"
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
-import { homedir } from "node:os"
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { acquireLock } from "../lock"
+import { cacheBase, findGo, GO_ENV, goInstall, Run, run, seconds, withBuildLock } from "../gobuild"
 
 export const COMMANDS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kine"] as const
 export type Command = (typeof COMMANDS)[number]
@@ -25,7 +23,7 @@ export interface Resolved {
 
 export const envVarFor = (cmd: Command) => "TEST_ASSET_" + cmd.toUpperCase().replace(/[^A-Z0-9]/g, "_")
 
-export const cacheRoot = () => join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "picokubelet", "k8s")
+export const cacheRoot = () => join(cacheBase(), "k8s")
 const versionDir = (version: string) => join(cacheRoot(), `${version}-linux-amd64`)
 
 /** Bumped whenever how the commands are built changes, so caches made the old way are rebuilt. */
@@ -79,41 +77,6 @@ export function findBinaries(requested = requestedVersion()): { resolved?: Resol
     const fromCache = version && COMMANDS.every(c => found[c] === join(versionDir(version), c))
     return { resolved: { version: fromCache ? version : "as found", binaries: found as Binaries }, missing: [] }
 }
-
-interface Run {
-    code: number
-    output: string
-}
-
-function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; logFile?: string } = {}): Promise<Run> {
-    return new Promise(resolve => {
-        const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] })
-        let output = ""
-        const take = (d: Buffer) => (output += d.toString("utf8"))
-        child.stdout.on("data", take)
-        child.stderr.on("data", take)
-        child.on("error", e => resolve({ code: 127, output: String(e) }))
-        child.on("close", code => {
-            if (opts.logFile) writeFileSync(opts.logFile, output)
-            resolve({ code: code ?? 1, output })
-        })
-    })
-}
-
-/** The go command and its version, or why there is none usable. */
-export async function findGo(): Promise<{ go?: string; why?: string }> {
-    for (const go of ["go", "/usr/local/go/bin/go"]) {
-        const r = await run(go, ["env", "GOVERSION"])
-        if (r.code !== 0) continue
-        const m = /^go1\.(\d+)/.exec(r.output.trim())
-        if (m && +m[1] >= 22) return { go }
-        return { why: `${go} is ${r.output.trim()}, the build needs Go >= 1.22` }
-    }
-    return { why: "no go command on PATH" }
-}
-
-// Modules resolve against the proxy only; the toolchain is the one installed.
-const GO_ENV = { GOFLAGS: "-mod=mod", GOTOOLCHAIN: "local", GOWORK: "off" }
 
 /** The `replace` lines of k8s.io/kubernetes's go.mod, staging paths mapped to published modules. */
 function wrapperReplaces(upstreamGoMod: string, stagingVersion: string): { lines: string[]; staging: string[] } {
@@ -176,8 +139,6 @@ async function candidatePatches(go: string, requested: string, cwd: string): Pro
     return Array.from({ length: newest + 1 }, (_, i) => `${requested}.${newest - i}`)
 }
 
-const seconds = (ms: number) => `${Math.round(ms / 1000)} s`
-
 function versionLdflags(version: string, upstream: Upstream): string {
     const [, major, minor] = /^v(\d+)\.(\d+)/.exec(version)!
     const stamp = { gitVersion: version, gitMajor: major, gitMinor: minor, gitCommit: upstream.commit, gitTreeState: "clean", buildDate: upstream.date }
@@ -224,14 +185,7 @@ async function build(go: string, version: string, upstream: Upstream, lacking: C
         let r: Run
         if (cmd === "kine") {
             // kine's SQLite driver is cgo; go install works since kine's go.mod has no replace directives
-            const gobin = join(dir, ".gobin")
-            r = await run(go, ["install", "-trimpath", `github.com/k3s-io/kine@${KINE_VERSION}`], {
-                cwd: src,
-                env: { ...GO_ENV, GOFLAGS: "", CGO_ENABLED: "1", GOBIN: gobin },
-                logFile,
-            })
-            if (r.code === 0) renameSync(join(gobin, "kine"), tmpOut)
-            rmSync(gobin, { recursive: true, force: true })
+            r = await goInstall(go, `github.com/k3s-io/kine@${KINE_VERSION}`, tmpOut, { cwd: src, env: { CGO_ENABLED: "1" }, logFile })
         } else {
             r = await run(
                 go,
@@ -243,20 +197,6 @@ async function build(go: string, version: string, upstream: Upstream, lacking: C
         chmodSync(tmpOut, 0o755)
         renameSync(tmpOut, join(dir, cmd))
         log(`built ${cmd} in ${seconds(Date.now() - started)}`)
-    }
-}
-
-/** One build at a time per cache. */
-async function withBuildLock<T>(fn: () => Promise<T>, log: (line: string) => void): Promise<T> {
-    mkdirSync(cacheRoot(), { recursive: true })
-    const release = await acquireLock(join(cacheRoot(), ".build.lock"), {
-        what: "another build",
-        onWait: owner => log(`waiting for another build (pid ${owner}) to finish`),
-    })
-    try {
-        return await fn()
-    } finally {
-        release()
     }
 }
 
@@ -276,7 +216,7 @@ export async function ensureBinaries(requested = requestedVersion(), log: (line:
                 `${first.missing.join(", ")} not found and ${why}; ` +
                 `install Go >= 1.22 to build them, or set KUBEBUILDER_ASSETS or TEST_ASSET_<NAME> to existing binaries`,
         }
-    return withBuildLock(async () => {
+    return withBuildLock(cacheRoot(), async () => {
         const again = findBinaries(requested)
         if (again.resolved) return { resolved: again.resolved }
         mkdirSync(cacheRoot(), { recursive: true })
