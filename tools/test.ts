@@ -88,6 +88,13 @@ const layers: Layer[] = [
         count: nodeTestCount,
     },
     {
+        // CNCF distribution, built from Go modules and cached like the control plane
+        name: "OCI registry",
+        command: process.execPath,
+        args: ["--import", "tsx", "--test", ...testFiles("test/registry")],
+        count: nodeTestCount,
+    },
+    {
         name: "real control plane",
         command: process.execPath,
         args: ["--import", "tsx", "tools/cluster/test-layer.ts"],
