@@ -5,8 +5,7 @@
 // managedFields on top, as a real API server does.
 import type { ApiServer } from "../tools/apiserver"
 import { adminRequest } from "../test/harness/admin"
-
-export const RUN_SECONDS_KEY = "picokubelet.dev/run-seconds"
+import { RUN_SECONDS_ANNOTATION } from "../src/pods/facts"
 
 export interface PodOptions {
     restartPolicy?: "Always" | "Never" | "OnFailure"
@@ -41,13 +40,12 @@ function container(name: string, image: string, port: number | undefined, comman
 /** A two-container pod bound to `node`, as the API server stores it after admission. */
 export function benchPod(name: string, node: string, opts: PodOptions = {}) {
     const app = opts.app ?? "web"
-    const annotations: Record<string, string> = { "kubectl.kubernetes.io/default-container": "app" }
-    if (opts.runSeconds !== undefined) annotations[RUN_SECONDS_KEY] = String(opts.runSeconds)
+    const runSeconds: Record<string, string> = opts.runSeconds === undefined ? {} : { [RUN_SECONDS_ANNOTATION]: String(opts.runSeconds) }
     if (opts.lean)
         return {
             apiVersion: "v1",
             kind: "Pod",
-            metadata: { name, namespace: "default", labels: { app }, annotations: opts.runSeconds === undefined ? {} : { [RUN_SECONDS_KEY]: String(opts.runSeconds) } },
+            metadata: { name, namespace: "default", labels: { app }, annotations: runSeconds },
             spec: {
                 nodeName: node,
                 restartPolicy: opts.restartPolicy ?? "Always",
@@ -71,7 +69,7 @@ export function benchPod(name: string, node: string, opts: PodOptions = {}) {
                 "pod-template-hash": "5d8f9c7b6d",
                 tier: "frontend",
             },
-            annotations,
+            annotations: { "kubectl.kubernetes.io/default-container": "app", ...runSeconds },
         },
         spec: {
             nodeName: node,

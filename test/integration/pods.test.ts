@@ -7,6 +7,7 @@ import { ApiServer, startApiServer } from "../../tools/apiserver"
 import { Simulator } from "../../tools/simulator"
 import { adminRequest, eventually } from "../harness/admin"
 import { nodeCondition, readyAndRenewing } from "../harness/node-state"
+import { RUN_SECONDS_ANNOTATION } from "../../src/pods/facts"
 
 // Pod theater in the simulator against the emulator: renew and pod periods
 // 2 s, MAX_PODS 2. Pods are created bound to the node, as a scheduler (or a
@@ -18,7 +19,7 @@ const GRACE_S = 8
 const IP = "192.168.0.121"
 
 function pod(name: string, extra: { restartPolicy?: string; runSeconds?: number } = {}) {
-    const annotations = extra.runSeconds === undefined ? undefined : { "picokubelet.dev/run-seconds": String(extra.runSeconds) }
+    const annotations = extra.runSeconds === undefined ? undefined : { [RUN_SECONDS_ANNOTATION]: String(extra.runSeconds) }
     return {
         apiVersion: "v1",
         kind: "Pod",
