@@ -238,7 +238,8 @@ describe("kubelet against the emulator", () => {
         const rebootedAt = sim.logs.length
         try {
             await rebootWithAddress(sim, api, "192.168.0.112")
-            assert.ok(sim.logs.slice(rebootedAt).some(l => /^kubelet: node esp-sim-01 existed/.test(l)))
+            // the emulator stores the address before its reply reaches the VM and the VM logs it
+            await sim.waitForLog(/^kubelet: node esp-sim-01 existed/, 10000, rebootedAt)
         } finally {
             // the other tests expect the board's first address
             await rebootWithAddress(sim, api, "192.168.0.111")
