@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "jd_protocol.h"
-#include "jd_picokubelet_platform.h"
+#include "jd_picokubelet_services.h"
 
 #include "esp_system.h"
 #include "eth_netif.h"

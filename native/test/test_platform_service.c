@@ -1,6 +1,6 @@
 #include "esp_wifi.h"
 #include "fake.h"
-#include "jd_picokubelet_platform.h"
+#include "jd_picokubelet_services.h"
 #include "net_policy.h"
 #include "picokubelet_platform.h"
 #include "test.h"
