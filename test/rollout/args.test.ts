@@ -3,6 +3,8 @@ import { describe, test } from "node:test"
 import { parseRolloutArgs, UsageError } from "../../tools/rollout/args"
 import { REF } from "./fixtures"
 
+const shown = (argv: string[]) => argv.map(a => (a === REF.text ? "<ref>" : a)).join(" ") || "(nothing)"
+
 describe("the rollout command line", () => {
     test("defaults: our nodes by label, 600 s, no kubeconfig named", () => {
         const a = parseRolloutArgs([REF.text])
@@ -31,7 +33,7 @@ describe("the rollout command line", () => {
         [[REF.text, "--bogus"], /Unknown option '--bogus'/],
     ]
     for (const [argv, why] of usage)
-        test(`usage error: ${argv.join(" ") || "(nothing)"}`, () => {
+        test(`usage error: ${shown(argv)}`, () => {
             assert.throws(() => parseRolloutArgs(argv), (e: Error) => e instanceof UsageError && why.test(e.message))
         })
 
@@ -42,7 +44,7 @@ describe("the rollout command line", () => {
         [["reg.io/fw:v1"], /a tag can move/],
     ]
     for (const [argv, why] of values)
-        test(`value error: ${argv.slice(1).join(" ") || argv[0]}`, () => {
+        test(`value error: ${shown(argv)}`, () => {
             assert.throws(() => parseRolloutArgs(argv), (e: Error) => !(e instanceof UsageError) && why.test(e.message))
         })
 })
