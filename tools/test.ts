@@ -83,6 +83,7 @@ const layers: Layer[] = [
             "--test-concurrency=1",
             ...testFiles("test/apiserver"),
             ...testFiles("test/rack"),
+            ...testFiles("test/rollout"),
             ...testFiles("test/integration"),
         ],
         count: nodeTestCount,
