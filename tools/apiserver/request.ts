@@ -1,6 +1,7 @@
 // An API request read: its path as request attributes, its body, selectors,
 // delete options and the negotiated shape of the reply. Pure parsing; api.ts
 // decides what to do with it.
+import { labelMatcher } from "./labels"
 import type { Attributes } from "./rbac"
 import { findResource, type ResourceDef } from "./resources"
 import { ApiError, badRequest, failure, unsupportedMediaType } from "./status"
@@ -71,7 +72,7 @@ function fieldValue(obj: Obj, path: string): string {
     return v === undefined || v === null ? "" : String(v)
 }
 
-/** fieldSelector and labelSelector, the equality forms; `fieldLabels`: the field labels the resource supports. */
+/** fieldSelector (the equality forms) and labelSelector; `fieldLabels`: the field labels the resource supports. */
 export function selector(query: URLSearchParams, fieldLabels: string[] = []): (o: Obj) => boolean {
     const terms = (s: string | null) =>
         (s ?? "")
@@ -85,10 +86,13 @@ export function selector(query: URLSearchParams, fieldLabels: string[] = []): (o
     const fields = terms(query.get("fieldSelector"))
     const supported = new Set(["metadata.name", "metadata.namespace", ...fieldLabels])
     for (const f of fields) if (!supported.has(f.key)) throw badRequest(`field label not supported: ${f.key}`)
-    const labels = terms(query.get("labelSelector"))
-    return o =>
-        fields.every(f => (fieldValue(o, f.key) === f.value) !== f.negate) &&
-        labels.every(l => ((o.metadata.labels?.[l.key] ?? undefined) === l.value) !== l.negate)
+    let labels: (labels: Record<string, string> | undefined) => boolean
+    try {
+        labels = labelMatcher(query.get("labelSelector") ?? "")
+    } catch (e) {
+        throw badRequest((e as Error).message)
+    }
+    return o => fields.every(f => (fieldValue(o, f.key) === f.value) !== f.negate) && labels(o.metadata.labels)
 }
 
 export function deleteOptions(req: ApiRequest): { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } } {
