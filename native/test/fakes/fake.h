@@ -34,7 +34,7 @@ typedef struct {
 typedef struct {
     unsigned service_index;
     unsigned cmd;
-    uint8_t data[32];
+    uint8_t data[64];
     unsigned size;
 } fake_packet_t;
 
@@ -113,6 +113,12 @@ typedef struct {
     srv_t *service;
     const srv_vt_t *service_vt;
     bool wifi_service_connected; // what DeviceScript's own jd_tcpsock_is_available says
+
+    // DeviceScript's manager (fake_devs.c)
+    bool program_running;
+    int deploys_started, deploys_done;
+    int deploy_writes;
+    int power_cut_after_writes; // > 0: the process exits at that deploy write (a reset)
 } fake_t;
 
 extern fake_t fake;
@@ -122,3 +128,11 @@ void fake_post_got_ip(esp_event_base_t base, int32_t id, esp_netif_t *netif, uin
                       uint8_t c, uint8_t d);
 bool fake_handler_registered(esp_event_base_t base, int32_t id);
 void fake_free_service(void);
+
+// ---- fstor (fake_flash.c): the flash lives in shared memory, so a forked child that "loses
+// power" (exits) mid-operation leaves it for the parent to boot from, as on the device
+void fake_flash_format(void);
+int fake_flash_writes_to(const char *key); // flash_program calls into a large setting
+// devsmgr_init(): the manager reads "*prog" again at boot (fake_devs.c)
+void fake_devsmgr_boot(void);
+void fake_sha256(const void *data, unsigned size, uint8_t out[32]);

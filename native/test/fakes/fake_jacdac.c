@@ -29,18 +29,27 @@ void fake_free_service(void) {
 }
 
 int jd_send(unsigned service_num, unsigned service_cmd, const void *data, unsigned size) {
-    if (fake.n_sent >= 32 || size > 32)
+    if (fake.n_sent >= 32 || size > sizeof(fake.sent[0].data))
         return -1;
     fake_packet_t *p = &fake.sent[fake.n_sent++];
     p->service_index = service_num;
     p->cmd = service_cmd;
     p->size = size;
-    memcpy(p->data, data, size);
+    if (size)
+        memcpy(p->data, data, size);
     return 0;
 }
 
 int jd_respond_u32(jd_packet_t *pkt, uint32_t v) {
     return jd_send(pkt->service_index, pkt->service_command, &v, 4);
+}
+
+int jd_respond_empty(jd_packet_t *pkt) {
+    return jd_send(pkt->service_index, pkt->service_command, NULL, 0);
+}
+
+int jd_respond_string(jd_packet_t *pkt, const char *str) {
+    return jd_send(pkt->service_index, pkt->service_command, str, (unsigned)strlen(str));
 }
 
 int jd_send_not_implemented(jd_packet_t *pkt) {

@@ -7,6 +7,16 @@
 
 #define JD_PTRSIZE ((int)sizeof(void *))
 
+// devicescript-esp32's jd_user_config.h: fstor is the mmapped "fstor" partition (flash.c); the
+// fake's flash_base is wide enough for a host pointer, the board's is a uint32_t
+#define JD_FLASH_PAGE_SIZE 4096
+extern uint32_t flash_size;
+extern uintptr_t flash_base;
+#define JD_FSTOR_TOTAL_SIZE flash_size
+#define JD_FSTOR_BASE_ADDR flash_base
+// jacdac-c's jd_config.h default (with large settings, the minimum)
+#define JD_FSTOR_HEADER_PAGES 1
+
 #define JD_CMD_GET_REGISTER 0x1000
 #define JD_CMD_SET_REGISTER 0x2000
 #define JD_CMD_COMMAND_NOT_IMPLEMENTED 0x03
@@ -76,6 +86,8 @@ int service_handle_register_final(srv_t *state, jd_packet_t *pkt, const uint16_t
 
 int jd_send(unsigned service_num, unsigned service_cmd, const void *data, unsigned service_size);
 int jd_respond_u32(jd_packet_t *pkt, uint32_t v);
+int jd_respond_empty(jd_packet_t *pkt);
+int jd_respond_string(jd_packet_t *pkt, const char *str);
 int jd_send_not_implemented(jd_packet_t *pkt);
 void jd_send_event_ext(srv_t *srv, uint32_t eventid, const void *data, uint32_t data_bytes);
 static inline void jd_send_event(srv_t *srv, uint32_t eventid) {
