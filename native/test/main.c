@@ -7,11 +7,13 @@
 int test_failures;
 
 extern const test_case_t w5500_spi_tests[], w5500_probe_tests[], net_policy_tests[],
-    eth_netif_tests[], platform_service_tests[], socket_gate_tests[];
+    eth_netif_tests[], platform_service_tests[], socket_gate_tests[], updater_sm_tests[],
+    updater_tests[];
 
 static const test_case_t *const groups[] = {
     w5500_spi_tests, w5500_probe_tests,      net_policy_tests,
     eth_netif_tests, platform_service_tests, socket_gate_tests,
+    updater_sm_tests, updater_tests,
 };
 
 int main(void) {
