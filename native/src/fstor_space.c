@@ -40,23 +40,24 @@ static unsigned pages_for(const fstor_layout_t *l, uint32_t bytes) {
     return bytes ? (bytes + l->page_size - 1u) / l->page_size : 1u;
 }
 
-static bool fits(const fstor_layout_t *l, unsigned prog_pages) {
+bool fstor_fits(const fstor_layout_t *l, uint32_t image_bytes) {
     pagemap_t m = {.n = l->data_pages < MAX_PAGES ? l->data_pages : MAX_PAGES};
     fstor_extent_t prog = l->prog, prev = l->prev, stage = l->stage;
     mark(&m, prog, true);
     mark(&m, prev, true);
     mark(&m, stage, true);
-    // an image of prog_pages * page - 128 bytes needs as many pages on its own in the stage
-    if (!prep(&m, &stage, prog_pages))
+    if (!prep(&m, &stage, pages_for(l, image_bytes)))
         return false;
     if (l->running_bytes && !prep(&m, &prev, pages_for(l, l->running_bytes)))
         return false;
-    return prep(&m, &prog, prog_pages);
+    return prep(&m, &prog, pages_for(l, image_bytes + FSTOR_PROG_HEADER));
 }
 
 uint32_t fstor_capacity(const fstor_layout_t *l) {
+    // first fit is not monotonic in size (a smaller block may take an earlier gap): begin
+    // checks its own size with fstor_fits as well
     for (unsigned k = l->data_pages; k > 0; --k)
-        if (fits(l, k))
+        if (fstor_fits(l, k * l->page_size - FSTOR_PROG_HEADER))
             return k * l->page_size - FSTOR_PROG_HEADER;
     return 0;
 }

@@ -130,8 +130,9 @@ static void begin_cmd(srv_t *state, const jd_packet_t *pkt) {
                      .manifest = pkt->data + 36,
                      .trial_seconds = trial};
     state->commit_pending = false;
-    if (upd_begin(&state->upd, &b, store_capacity()) && !store_stage_prep(b.size))
-        upd_fail(&state->upd, "no contiguous room in flash for the stage");
+    if (upd_begin(&state->upd, &b, store_capacity()) &&
+        !(store_room_for(b.size) && store_stage_prep(b.size)))
+        upd_fail(&state->upd, "no contiguous room in flash for this image");
 }
 
 static void write_cmd(srv_t *state, const jd_packet_t *pkt) {

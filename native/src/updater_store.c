@@ -136,13 +136,13 @@ static fstor_extent_t extent(const char *key, unsigned data_off) {
     return (fstor_extent_t){(uint16_t)(page - data_off), (uint16_t)pages};
 }
 
-uint32_t store_capacity(void) {
+static fstor_layout_t layout(void) {
     unsigned total = (unsigned)(JD_FSTOR_TOTAL_SIZE / JD_FLASH_PAGE_SIZE);
     unsigned data_off = 2 * header_pages(total);
     uint32_t running = 0;
     // the header's size is enough here: hashing the program on every read of capacity is not
     running_bytes(&running);
-    fstor_layout_t l = {
+    return (fstor_layout_t){
         .data_pages = (uint16_t)(total - data_off),
         .page_size = JD_FLASH_PAGE_SIZE,
         .prog = extent("*prog", data_off),
@@ -150,5 +150,14 @@ uint32_t store_capacity(void) {
         .stage = extent(STORE_KEY_STAGE, data_off),
         .running_bytes = running,
     };
+}
+
+uint32_t store_capacity(void) {
+    fstor_layout_t l = layout();
     return fstor_capacity(&l);
+}
+
+bool store_room_for(uint32_t size) {
+    fstor_layout_t l = layout();
+    return fstor_fits(&l, size);
 }

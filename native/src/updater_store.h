@@ -31,3 +31,6 @@ bool store_prev_intact(const upd_image_t *img);
 int store_deploy(const char *key, uint32_t size);
 
 uint32_t store_capacity(void);
+// room for a begin of `size` and its commit (capacity is the largest such size, but first fit
+// may place a smaller image worse)
+bool store_room_for(uint32_t size);

@@ -481,7 +481,7 @@ static void no_contiguous_room_fails_begin(void) {
     uint8_t sha[32] = {0};
     begin(14 * 4096 - 128, sha, manifest_a, 60);
     CHECK_EQ(state(), JD_PICOKUBELET_UPDATER_STATE_FAILED);
-    CHECK(error_is("no contiguous room in flash for the stage"));
+    CHECK(error_is("no contiguous room in flash for this image"));
     CHECK(program_is(factory, FACTORY_SIZE));
     fake_free_service();
 }
