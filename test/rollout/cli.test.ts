@@ -3,6 +3,8 @@
 // Node's firmware annotations, bootID and Ready as the firmware would.
 import assert from "node:assert/strict"
 import { spawn } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, test } from "node:test"
 import * as k8s from "@kubernetes/client-node"
@@ -152,13 +154,22 @@ describe("npm run rollout against the emulator", () => {
         assert.equal(annotations("pair-02")["picokubelet.dev/firmware"], OLD_REF)
     })
 
-    test("errors are one line: unknown node, no matching nodes, unreachable API", async () => {
+    test("errors are one line: unknown node, no matching nodes, no kubeconfig, unreachable API", async () => {
         const unknown = await cli(REF.text, "nope")
         assert.deepEqual([unknown.code, unknown.stderr], [1, 'rollout: node "nope" not found\n'])
         const none = await cli(REF.text, "-l", "rack=none")
         assert.deepEqual([none.code, none.stderr], [1, "rollout: no nodes match the label selector rack=none\n"])
         const missing = await rolloutCli([REF.text, "--kubeconfig", "/nonexistent/kubeconfig"])
         assert.deepEqual([missing.code, missing.stderr], [1, "rollout: no kubeconfig at /nonexistent/kubeconfig\n"])
-        for (const run of [unknown, none]) noTokens(run)
+        const byEnv = await rolloutCli([REF.text, "nope"], { KUBECONFIG: ctx.server.kubeconfigFile })
+        assert.deepEqual([byEnv.code, byEnv.stderr], [1, 'rollout: node "nope" not found\n'], "$KUBECONFIG is read")
+        const dir = mkdtempSync(join(tmpdir(), "rollout-"))
+        const unreachable = join(dir, "kubeconfig")
+        writeFileSync(unreachable, readFileSync(ctx.server.kubeconfigFile, "utf8").replace(ctx.server.url, "https://localhost:1"))
+        const down = await rolloutCli([REF.text, "-l", "rack=none", "--kubeconfig", unreachable])
+        rmSync(dir, { recursive: true })
+        assert.equal(down.code, 1)
+        assert.match(down.stderr, /^rollout: listing nodes: cannot reach the API server at https:\/\/localhost:1: connect ECONNREFUSED [^\n]*\n$/)
+        for (const run of [unknown, none, byEnv]) noTokens(run)
     })
 })

@@ -10,9 +10,10 @@ import { FIRMWARE } from "./node"
 /** What `npm start` (and the emulator alone) writes for the bundled kube-apiserver emulator. */
 export const EMULATOR_KUBECONFIG = resolve(__dirname, "..", "..", ".apiserver", "admin.kubeconfig")
 
-export function loadKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): k8s.KubeConfig {
+/** --kubeconfig, else $KUBECONFIG (a list, as kubectl reads it), else the emulator's. */
+export function loadKubeConfig(file: string | undefined): k8s.KubeConfig {
     const kc = new k8s.KubeConfig()
-    if (!file && env.KUBECONFIG) {
+    if (!file && process.env.KUBECONFIG) {
         kc.loadFromDefault()
     } else {
         const path = file ?? EMULATOR_KUBECONFIG
