@@ -42,7 +42,7 @@ describe("plan: what to do with a node before touching it", () => {
 })
 
 describe("observe: what a later read of the node says", () => {
-    const before: NodeFacts = { desired: REF.text, digest: OLD, status: "running", boot: "b1" }
+    const before: NodeFacts = { desired: OLD_REF, digest: OLD, status: "running", boot: "b1" }
     const update = (facts: NodeFacts = before): Update => {
         const p = plan(node("n1", facts), REF, 0)
         assert.equal(p.kind, "update")
@@ -57,6 +57,7 @@ describe("observe: what a later read of the node says", () => {
         ["retrying", { status: "retrying: registry answered 503" }, "waiting"],
         ["new digest, new boot, Ready", { digest: NEW, boot: "b2" }, "done"],
         ["new digest, new boot, not Ready yet", { digest: NEW, boot: "b2", ready: false }, "waiting"],
+        ["new digest, new boot, Ready, not yet running (on trial)", { digest: NEW, boot: "b2", status: "installing" }, "waiting"],
         ["new digest, same boot (a report before the reboot)", { digest: NEW }, "waiting"],
         ["new boot, old digest (rebooted, not on the new image)", { boot: "b2" }, "waiting"],
         ["failed", { status: "failed: manifest is not a picokubelet firmware" }, "failed: manifest is not a picokubelet firmware"],
@@ -83,8 +84,14 @@ describe("observe: what a later read of the node says", () => {
         assert.equal(read({ status: "failed: bad layer" }), "failed: bad layer")
     })
 
+    test("a failure under an annotation that already named this reference is this reference's", () => {
+        const start = update({ ...before, desired: REF.text, status: "rolled back: panicked on trial" })
+        const v = observe(startProgress(start), node("n1", { ...before, desired: REF.text, status: "rolled back: panicked on trial" })).verdict
+        assert.deepEqual(v, { kind: "failed", reason: "rolled back: panicked on trial" })
+    })
+
     test("a node that runs the digest but was not Ready needs Ready only, not a new boot", () => {
-        const start = update({ desired: REF.text, digest: NEW, status: "running", boot: "b1", ready: false })
+        const start = update({ desired: OLD_REF, digest: NEW, status: "running", boot: "b1", ready: false })
         assert.equal(start.needsReboot, false)
         assert.equal(verdict({ digest: NEW, ready: false }, start).kind, "waiting")
         assert.equal(verdict({ digest: NEW }, start).kind, "done")

@@ -44,8 +44,9 @@ export interface Progress {
     lastStatus: string | undefined
     lastBootID: string
     /**
-     * The node has reacted (its status or boot changed): a failed or rolled back
-     * status from before this update, still there, must not be taken for this one's.
+     * The status is about this reference: the annotation named it already, or
+     * the node reacted since (status or boot changed). A failed or rolled back
+     * status left from another update must not be taken for this one's.
      */
     reacted: boolean
 }
@@ -56,7 +57,7 @@ export const startProgress = (update: Update): Progress => ({
     update,
     lastStatus: update.previousStatus,
     lastBootID: update.previousBootID,
-    reacted: false,
+    reacted: update.previousAnnotation === update.reference.text,
 })
 
 export function observe(progress: Progress, node: NodeLike): { progress: Progress; verdict: Verdict; lines: string[] } {
@@ -73,7 +74,8 @@ export function observe(progress: Progress, node: NodeLike): { progress: Progres
         reacted: progress.reacted || status !== update.previousStatus || boot !== update.previousBootID,
     }
     const newBoot = !update.needsReboot || boot !== update.previousBootID
-    if (reportedDigest(node) === update.reference.digest && newBoot && isReady(node))
+    // "running" is the firmware's word for a program past its trial (or one that needed none)
+    if (reportedDigest(node) === update.reference.digest && newBoot && status === "running" && isReady(node))
         return { progress: next, verdict: { kind: "done", version: osImage(node) }, lines }
     const refused = refusal(status)
     if (refused && next.reacted) return { progress: next, verdict: { kind: "failed", reason: refused }, lines }
