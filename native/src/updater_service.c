@@ -24,6 +24,8 @@ struct srv_state {
     SRV_COMMON;
     upd_t upd;
     bool commit_pending;
+    uint8_t reported_state;
+    uint32_t reported_staged;
     uint32_t last_ms, ms_carry;
 };
 
@@ -87,7 +89,22 @@ static void commit(srv_t *state) {
     }
 }
 
-static void updater_process(srv_t *state) {
+// Commands are not acknowledged, and a DeviceScript client answers a register read from its
+// cache for up to 500 ms (services/picokubeletupdater.md): a change of staged or state goes out
+// at once as the report a get would produce, so the client's cache holds the new value.
+static void report_changes(srv_t *state) {
+    upd_t *u = &state->upd;
+    if (u->staged != state->reported_staged) {
+        state->reported_staged = u->staged;
+        jd_send(state->service_index, JD_GET(JD_PICOKUBELET_UPDATER_REG_STAGED), &u->staged, 4);
+    }
+    if (u->rec.state != state->reported_state) {
+        state->reported_state = u->rec.state;
+        jd_send(state->service_index, JD_GET(JD_PICOKUBELET_UPDATER_REG_STATE), &u->rec.state, 1);
+    }
+}
+
+static void advance(srv_t *state) {
     upd_t *u = &state->upd;
     if (state->commit_pending) {
         state->commit_pending = false;
@@ -112,6 +129,11 @@ static void updater_process(srv_t *state) {
         restore_previous(state);
     else if (u->rec.trial_elapsed_s / PERSIST_EVERY_S != before / PERSIST_EVERY_S)
         save(state);
+}
+
+static void updater_process(srv_t *state) {
+    advance(state);
+    report_changes(state);
 }
 
 static uint32_t rd32(const uint8_t *p) {
@@ -166,6 +188,7 @@ static void updater_handle_packet(srv_t *state, jd_packet_t *pkt) {
         break;
     case JD_PICOKUBELET_UPDATER_CMD_WRITE:
         write_cmd(state, pkt);
+        report_changes(state);
         return; // staging is RAM until commit: nothing to persist per piece
     case JD_PICOKUBELET_UPDATER_CMD_COMMIT:
         // the deploy stops the program that sent this: do it from process(), not mid-dispatch
@@ -205,6 +228,7 @@ static void updater_handle_packet(srv_t *state, jd_packet_t *pkt) {
         service_handle_register_final(state, pkt, updater_regs);
         return;
     }
+    report_changes(state);
     save(state);
 }
 
@@ -238,4 +262,7 @@ void picokubelet_updater_init(void) {
         restore_previous(state);
     else
         save(state);
+    // nothing to report: the program that reads these starts with this boot
+    state->reported_staged = state->upd.staged;
+    state->reported_state = state->upd.rec.state;
 }

@@ -486,6 +486,141 @@ static void no_contiguous_room_fails_begin(void) {
     fake_free_service();
 }
 
+// exactly one packet went out since the last send() or fake.n_sent = 0: the report of reg,
+// as a get of it would answer, with the value want (little-endian, size bytes)
+static bool reported(unsigned reg, uint32_t want, unsigned size) {
+    bool ok = fake.n_sent == 1 && fake.sent[0].service_index == 1 &&
+              fake.sent[0].cmd == JD_GET(reg) && fake.sent[0].size == size &&
+              memcmp(fake.sent[0].data, &want, size) == 0;
+    if (!ok)
+        fprintf(stderr, "  %d packets, the first 0x%x of %u bytes\n", fake.n_sent,
+                fake.sent[0].cmd, fake.sent[0].size);
+    return ok;
+}
+
+static bool staged_reported(uint32_t staged) {
+    return reported(JD_PICOKUBELET_UPDATER_REG_STAGED, staged, 4);
+}
+
+static bool state_reported(uint8_t s) {
+    return reported(JD_PICOKUBELET_UPDATER_REG_STATE, s, 1);
+}
+
+static void process_only(uint32_t ms) {
+    fake.n_sent = 0;
+    tick(ms);
+}
+
+static void changes_of_staged_and_state_are_reported(void) {
+    start();
+    make_image(img_a, 512, 2);
+    uint8_t sha[32];
+    fake_sha256(img_a, 512, sha);
+    process_only(5000); // nothing changes without an update
+    CHECK_EQ(fake.n_sent, 0);
+    begin(512, sha, manifest_a, 60); // staged stays 0
+    CHECK(state_reported(JD_PICOKUBELET_UPDATER_STATE_STAGING));
+    write_at(0, img_a, 224);
+    CHECK(staged_reported(224));
+    // what the report said is what a get answers
+    CHECK_EQ(get_u32(JD_PICOKUBELET_UPDATER_REG_STAGED), 224);
+    write_at(0, img_a, 224); // repeated: ignored
+    CHECK_EQ(fake.n_sent, 0);
+    write_at(448, img_a + 448, 64); // ahead of staged: ignored
+    CHECK_EQ(fake.n_sent, 0);
+    write_at(224, img_a + 224, 224);
+    CHECK(staged_reported(448));
+    write_at(448, img_a + 448, 64);
+    CHECK(staged_reported(512));
+    process_only(1000);
+    CHECK_EQ(fake.n_sent, 0);
+    // commit acts in process(): the packet itself changes nothing yet
+    send(JD_PICOKUBELET_UPDATER_CMD_COMMIT, NULL, 0);
+    CHECK_EQ(fake.n_sent, 0);
+    process_only(10);
+    CHECK(state_reported(JD_PICOKUBELET_UPDATER_STATE_TRIAL));
+    process_only(10);
+    CHECK_EQ(fake.n_sent, 0);
+    begin(512, sha, manifest_b, 60); // ignored on trial
+    CHECK_EQ(fake.n_sent, 0);
+    send(JD_PICOKUBELET_UPDATER_CMD_ABORT, NULL, 0); // ignored on trial
+    CHECK_EQ(fake.n_sent, 0);
+    send(JD_PICOKUBELET_UPDATER_CMD_CONFIRM, NULL, 0);
+    CHECK(state_reported(JD_PICOKUBELET_UPDATER_STATE_IDLE));
+    send(JD_PICOKUBELET_UPDATER_CMD_CONFIRM, NULL, 0); // ignored when Idle
+    CHECK_EQ(fake.n_sent, 0);
+    process_only(120000);
+    CHECK_EQ(fake.n_sent, 0);
+    fake_free_service();
+}
+
+static void failures_rollbacks_and_abort_are_reported(void) {
+    start();
+    uint8_t sha[32] = {0};
+    begin(0, sha, manifest_a, 60);
+    CHECK(state_reported(JD_PICOKUBELET_UPDATER_STATE_FAILED));
+    begin(1000, sha, manifest_a, 60); // Failed again, another error: state did not change
+    CHECK_EQ(fake.n_sent, 0);
+    // abort drops staged bytes and ends Staging: one report of each, staged first
+    make_image(img_a, 4096, 2);
+    fake_sha256(img_a, 4096, sha);
+    begin(4096, sha, manifest_a, 5);
+    CHECK(state_reported(JD_PICOKUBELET_UPDATER_STATE_STAGING));
+    write_at(0, img_a, 224);
+    send(JD_PICOKUBELET_UPDATER_CMD_ABORT, NULL, 0);
+    CHECK_EQ(fake.n_sent, 2);
+    CHECK_EQ(fake.sent[0].cmd, JD_GET(JD_PICOKUBELET_UPDATER_REG_STAGED));
+    CHECK_BYTES(fake.sent[0].data, fake.sent[0].size, 0, 0, 0, 0);
+    CHECK_EQ(fake.sent[1].cmd, JD_GET(JD_PICOKUBELET_UPDATER_REG_STATE));
+    CHECK_BYTES(fake.sent[1].data, fake.sent[1].size, JD_PICOKUBELET_UPDATER_STATE_IDLE);
+    // a trial that times out: the rollback in process() is reported once
+    install(img_a, 4096, manifest_a, 5);
+    process_only(4000);
+    CHECK_EQ(fake.n_sent, 0);
+    process_only(1000);
+    CHECK(state_reported(JD_PICOKUBELET_UPDATER_STATE_ROLLED_BACK));
+    process_only(1000);
+    CHECK_EQ(fake.n_sent, 0);
+    // a commit with fewer bytes than announced fails at once, one with a wrong digest in process()
+    send(JD_PICOKUBELET_UPDATER_CMD_CONFIRM, NULL, 0);
+    begin(4096, sha, manifest_a, 5);
+    write_at(0, img_a, 224);
+    send(JD_PICOKUBELET_UPDATER_CMD_COMMIT, NULL, 0);
+    CHECK(state_reported(JD_PICOKUBELET_UPDATER_STATE_FAILED));
+    process_only(10);
+    CHECK_EQ(fake.n_sent, 0);
+    uint8_t wrong[32] = {1};
+    begin(4096, wrong, manifest_a, 5);
+    for (uint32_t off = 0; off < 4096; off += 224)
+        write_at(off, img_a + off, 4096 - off < 224 ? 4096 - off : 224);
+    send(JD_PICOKUBELET_UPDATER_CMD_COMMIT, NULL, 0);
+    CHECK_EQ(fake.n_sent, 0);
+    process_only(10);
+    CHECK(state_reported(JD_PICOKUBELET_UPDATER_STATE_FAILED));
+    // three panics on trial
+    install(img_a, 4096, manifest_a, 600);
+    devs_panic_handler(60005);
+    devs_panic_handler(60005);
+    process_only(10);
+    CHECK_EQ(fake.n_sent, 0);
+    devs_panic_handler(60005);
+    process_only(10);
+    CHECK(state_reported(JD_PICOKUBELET_UPDATER_STATE_ROLLED_BACK));
+    fake_free_service();
+}
+
+static void a_boot_sends_no_report(void) {
+    start();
+    make_image(img_a, 8192, 2);
+    install(img_a, 8192, manifest_a, 600);
+    fake.n_sent = 0;
+    reboot(4); // ESP_RST_PANIC: counts, 1 of 3
+    process_only(10);
+    CHECK_EQ(fake.n_sent, 0);
+    CHECK_EQ(state(), JD_PICOKUBELET_UPDATER_STATE_TRIAL);
+    fake_free_service();
+}
+
 // the fake's SHA-256 against FIPS 180-2's examples (one block, two blocks)
 static void fake_sha256_matches_the_standard(void) {
     uint8_t h[32];
@@ -525,5 +660,10 @@ TESTS(updater_tests) = {
     {"updater: running_digest empty after another deploy",
      running_digest_is_empty_after_another_deploy},
     {"updater: no contiguous room fails begin", no_contiguous_room_fails_begin},
+    {"updater: a write and a change of state each send one report",
+     changes_of_staged_and_state_are_reported},
+    {"updater: failures, rollbacks and abort are reported",
+     failures_rollbacks_and_abort_are_reported},
+    {"updater: a boot sends no report", a_boot_sends_no_report},
     TEST_END,
 };
