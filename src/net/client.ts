@@ -28,6 +28,17 @@ export interface ClientOptions {
     maxBody?: number
     /** Default: DeviceScript sockets. Tests pass a fake. */
     dialer?: Dialer
+    /**
+     * A client whose queue and socket this one shares: requests of both run
+     * one at a time, and a request to one closes the other's connection
+     * first, so the device never holds two sockets (two TLS sessions).
+     */
+    shareWith?: HttpClient
+}
+
+/** Which of the clients sharing a queue holds the socket now. */
+interface Line {
+    holder: Connection
 }
 
 export interface FetchInit {
@@ -92,6 +103,7 @@ export class HttpClient {
     readonly counters = new TransportCounters()
     private conn: Connection
     private queue: FairQueue
+    private line: Line
     private timeoutMs: number
     private queueTimeoutMs: number
     private maxBody: number
@@ -104,7 +116,9 @@ export class HttpClient {
         let dialer = opts.dialer
         if (!dialer) dialer = new SocketDialer()
         this.conn = new Connection({ host: opts.host, port: opts.port, tls, token: opts.token }, dialer, this.counters)
-        this.queue = new FairQueue()
+        const other = opts.shareWith
+        this.queue = other ? other.queue : new FairQueue()
+        this.line = other ? other.line : { holder: null }
         this.timeoutMs = orDefault(opts.timeoutMs, DEFAULT_TIMEOUT_MS)
         this.queueTimeoutMs = orDefault(opts.queueTimeoutMs, DEFAULT_QUEUE_TIMEOUT_MS)
         this.maxBody = orDefault(opts.maxBody, DEFAULT_MAX_BODY)
@@ -119,6 +133,7 @@ export class HttpClient {
         const got = await this.queue.acquire(this.queueTimeoutMs)
         try {
             await this.conn.drop()
+            if (this.line.holder === this.conn) this.line.holder = null
         } finally {
             if (got) this.queue.release()
         }
@@ -144,6 +159,9 @@ export class HttpClient {
         }
         const start = ds.millis()
         try {
+            const holder = this.line.holder
+            if (holder && holder !== this.conn) await holder.drop()
+            this.line.holder = this.conn
             this.counters.requests++
             const r = await this.conn.exchange({
                 method,
