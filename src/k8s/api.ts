@@ -55,11 +55,16 @@ export class KubeApi {
         readonly dropConnection: () => Promise<void>
     ) {}
 
-    /** The reply when its status is 2xx; throws ApiStatusError otherwise, and whatever the transport throws. */
-    async call(what: string, method: string, path: string, body?: string, contentType?: string): Promise<KubeReply> {
+    /**
+     * The reply when its status is 2xx; throws ApiStatusError otherwise, and
+     * whatever the transport throws. With `sink`, a 2xx body goes there as it
+     * arrives (bodyPrefix is then empty).
+     */
+    async call(what: string, method: string, path: string, body?: string, contentType?: string, sink?: BodySink): Promise<KubeReply> {
         const headers: any = {}
         if (body !== undefined) headers["Content-Type"] = contentType || JSON_TYPE
-        return await this.send(what, path, { method, headers, body, bodyMode: "prefix", prefixBytes: REPLY_PREFIX_BYTES })
+        const bodyMode = sink ? "stream" : "prefix"
+        return await this.send(what, path, { method, headers, body, bodyMode, prefixBytes: REPLY_PREFIX_BYTES, sink })
     }
 
     /**

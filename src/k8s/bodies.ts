@@ -1,10 +1,10 @@
 // Request bodies for the API server, built from small objects: the replies
 // are never parsed here (a Node is 4-6 KB and the heap is 64 KB).
+import { FIRMWARE_DIGEST_ANNOTATION, FIRMWARE_STATUS_ANNOTATION } from "../update/reference"
 import { LEASE_NAMESPACE } from "./paths"
 
 export const KUBELET_VERSION = "v1.31.1-picokubelet"
 export const CONTAINER_RUNTIME = "lies://0.1.0"
-export const OS_IMAGE = "picokubelet on DeviceScript"
 export const OPERATING_SYSTEM = "devicescript"
 export const ARCHITECTURE = "xtensa-lx7"
 export const INSTANCE_TYPE = "esp32-s3-r8"
@@ -26,6 +26,20 @@ export interface NodeIdentity {
     maxPods: number
     /** NoSchedule taint key that keeps ordinary workloads off; "" for none. */
     taintKey: string
+    /** The program's version as its image names it (devs's @version), "" when it has none. */
+    firmwareVersion: string
+}
+
+/** What the node reports about its firmware; an empty status reports nothing yet. */
+export interface FirmwareReport {
+    /** "sha256:<hex>" manifest digest of the running image, "" when unknown. */
+    digest: string
+    status: string
+}
+
+/** nodeInfo.osImage: the OS-IMAGE column of `kubectl get nodes -o wide` shows the firmware version. */
+export function osImage(firmwareVersion: string): string {
+    return firmwareVersion ? `picokubelet ${firmwareVersion} on DeviceScript` : "picokubelet on DeviceScript"
 }
 
 export function nodeLabels(id: NodeIdentity): any {
@@ -49,7 +63,7 @@ function nodeInfo(id: NodeIdentity): any {
         systemUUID: id.systemUUID,
         bootID: id.bootID,
         kernelVersion: id.kernelVersion,
-        osImage: OS_IMAGE,
+        osImage: osImage(id.firmwareVersion),
         containerRuntimeVersion: CONTAINER_RUNTIME,
         kubeletVersion: KUBELET_VERSION,
         kubeProxyVersion: KUBELET_VERSION,
@@ -111,10 +125,15 @@ export function reconcileStatusBody(id: NodeIdentity, conditions: any[]): string
  * request (the API server keeps metadata sent to /status). No annotation
  * while the heap is unknown (heapFree < 0): better absent than invented.
  */
-export function heartbeatBody(heapFree: number, conditions: any[]): string {
-    if (heapFree < 0) return JSON.stringify({ status: { conditions } })
+export function heartbeatBody(heapFree: number, conditions: any[], firmware: FirmwareReport): string {
+    if (heapFree < 0 && !firmware.status) return JSON.stringify({ status: { conditions } })
     const annotations: any = {}
-    annotations[HEAP_ANNOTATION] = "" + heapFree
+    if (heapFree >= 0) annotations[HEAP_ANNOTATION] = "" + heapFree
+    if (firmware.status) {
+        // null removes a digest the node can no longer vouch for
+        annotations[FIRMWARE_DIGEST_ANNOTATION] = firmware.digest || null
+        annotations[FIRMWARE_STATUS_ANNOTATION] = firmware.status
+    }
     return JSON.stringify({ metadata: { annotations }, status: { conditions } })
 }
 

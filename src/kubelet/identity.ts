@@ -54,5 +54,6 @@ export async function nodeIdentity(config: Config, internalIP: string): Promise<
         kernelVersion: await runtimeVersion(),
         maxPods: config.maxPods,
         taintKey: config.taintKey,
+        firmwareVersion: ds._dcfgString("@version") || "",
     }
 }

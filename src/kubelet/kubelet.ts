@@ -1,5 +1,6 @@
 import { describeFailure, findJsonString, KubeApi, MERGE_PATCH, replyStatus, STRATEGIC_MERGE_PATCH } from "../k8s/api"
 import {
+    FirmwareReport,
     heartbeatBody,
     leaseBody,
     leaseOwnerBody,
@@ -10,6 +11,7 @@ import {
 } from "../k8s/bodies"
 import { ConditionTracker, deriveConditions, NodeSample } from "../k8s/conditions"
 import { eventBody, eventNamespace, EventSubject, nodeSubject } from "../k8s/events"
+import { JsonScanner } from "../k8s/json-stream"
 import { eventsPath, FIELD_MANAGER, leasePath, LEASES_PATH, nodePath, NODES_PATH } from "../k8s/paths"
 import { LedStatus } from "../led/status"
 import { PlatformSource, SIM_TRANSPORT } from "../platform/snapshot"
@@ -18,6 +20,10 @@ import { WallClock } from "../time/clock"
 import { parseHttpDate } from "../time/httpdate"
 import { formatMicroTime, formatTime } from "../time/rfc3339"
 import { Timer } from "../time/timer"
+import { FIRMWARE_ANNOTATION } from "../update/reference"
+
+/** Where a Node object names its desired firmware. */
+const DESIRED_FIRMWARE = "metadata.annotations." + FIRMWARE_ANNOTATION
 
 /** What a Kubelet is made of; the unit tests pass fakes for each. */
 export interface KubeletParts {
@@ -59,6 +65,9 @@ export class Kubelet {
     readyAnnounced = false
     /** The MemoryPressure status last posted as an event. */
     memoryAnnounced: string = undefined
+    /** The Node's picokubelet.dev/firmware annotation as the latest status reply had it; "" for none. */
+    desiredFirmware = ""
+    readonly firmware: FirmwareReport = { digest: "", status: "" }
     private readonly connectionsOpened: () => number
     /** Connections the transport had opened at the latest reconnect check. */
     private connectionsSeen = 0
@@ -183,13 +192,21 @@ export class Kubelet {
     async postStatus(why: string) {
         const p = this.platform.snapshot()
         const heapFree = p.known ? p.heapFree : -1
+        // the reply is the whole Node: its desired firmware comes with it, at no extra request
+        let desired = ""
+        const scanner = new JsonScanner([DESIRED_FIRMWARE], (path, value) => {
+            if (value !== null) desired = value
+        })
         const reply = await this.api.call(
             "post status",
             "PATCH",
             nodePath(this.config.nodeName) + "/status" + FIELD_MANAGER,
-            heartbeatBody(heapFree, this.conditions.toJson(this.clock.now())),
-            STRATEGIC_MERGE_PATCH
+            heartbeatBody(heapFree, this.conditions.toJson(this.clock.now()), this.firmware),
+            STRATEGIC_MERGE_PATCH,
+            scanner.push
         )
+        if (scanner.done && !scanner.error) this.desiredFirmware = desired
+        else console.error(`status: reply unreadable (${scanner.error || "cut short"}); desired firmware unchanged`)
         // re-anchor on the reply's Date, measuring the skew (wall vs monotonic)
         const t = parseHttpDate(reply.date)
         if (t !== undefined) {

@@ -22,6 +22,7 @@ function identity(): NodeIdentity {
         kernelVersion: "devicescript-2.16.4",
         maxPods: 1,
         taintKey: "picokubelet.dev/no-containers",
+        firmwareVersion: "v0.2.0",
     }
 }
 
@@ -39,7 +40,7 @@ const NODE_INFO = {
     systemUUID: "01234567-89ab-cdef-0123-456789abcdef",
     bootID: "b0000000-0000-4000-8000-000000000001",
     kernelVersion: "devicescript-2.16.4",
-    osImage: "picokubelet on DeviceScript",
+    osImage: "picokubelet v0.2.0 on DeviceScript",
     containerRuntimeVersion: "lies://0.1.0",
     kubeletVersion: "v1.31.1-picokubelet",
     kubeProxyVersion: "v1.31.1-picokubelet",
@@ -90,11 +91,23 @@ describe("bodies: node bodies", () => {
         })
     })
     test("heartbeat: conditions and the heap annotation in one body", () => {
-        expectEqual(JSON.parse(heartbeatBody(41234, COND)), {
+        const none = { digest: "", status: "" }
+        expectEqual(JSON.parse(heartbeatBody(41234, COND, none)), {
             metadata: { annotations: { "picokubelet.dev/heap-bytes-free": "41234" } },
             status: { conditions: COND },
         })
-        expectEqual(JSON.parse(heartbeatBody(-1, COND)), { status: { conditions: COND } })
+        expectEqual(JSON.parse(heartbeatBody(-1, COND, none)), { status: { conditions: COND } })
+    })
+    test("heartbeat: the firmware's digest and status; null removes a digest no longer known", () => {
+        const digest = "sha256:9806be9df50f9a4a833657975be2cf842a7959432ea5d4e81d2c0d3e44c2b932"
+        expectEqual(JSON.parse(heartbeatBody(-1, COND, { digest, status: "pulling 25%" })).metadata.annotations, {
+            "picokubelet.dev/firmware-digest": digest,
+            "picokubelet.dev/firmware-status": "pulling 25%",
+        })
+        expectEqual(JSON.parse(heartbeatBody(-1, COND, { digest: "", status: "running" })).metadata.annotations, {
+            "picokubelet.dev/firmware-digest": null,
+            "picokubelet.dev/firmware-status": "running",
+        })
     })
 })
 

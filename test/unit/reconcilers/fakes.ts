@@ -118,6 +118,7 @@ export function rig(): Rig {
             kernelVersion: "devicescript-2.16.4",
             maxPods: 1,
             taintKey: "",
+            firmwareVersion: "v0.1.0",
         },
         connectionsOpened: () => 1,
         timer,

@@ -82,4 +82,27 @@ describe("status reconciler", () => {
         expectEqual(r.server.calls(), [STATUS, REGISTER, CREATE_LEASE, STATUS])
         expectEqual([r.k.nodeUid, posted(r, 2).metadata.ownerReferences[0].uid], ["uid-2", "uid-2"])
     })
+    test("the status reply names the desired firmware; a reply without the annotation clears it", async () => {
+        const r = statusRig()
+        const ref = "127.0.0.1:5000/fw@sha256:9806be9df50f9a4a833657975be2cf842a7959432ea5d4e81d2c0d3e44c2b932"
+        const node = (annotations: string) =>
+            // concatenated: DeviceScript reads "}}" in a template literal as one escaped brace
+            '{"kind":"Node","metadata":{"name":"n1","annotations":{' + annotations + '},"managedFields":[{"manager":"x"}]},"status":{}}'
+        r.server.replies = [{ status: 200, body: node(`"picokubelet.dev/heap-bytes-free":"1","picokubelet.dev/firmware":"${ref}"`) }]
+        r.status.requestPost("test")
+        await r.status.cycle()
+        expectEqual(r.k.desiredFirmware, ref)
+        r.server.replies = [{ status: 200, body: node(`"picokubelet.dev/heap-bytes-free":"1"`) }]
+        r.status.requestPost("test")
+        await r.status.cycle()
+        expectEqual(r.k.desiredFirmware, "")
+    })
+    test("an unreadable status reply leaves the desired firmware as it was", async () => {
+        const r = statusRig()
+        r.k.desiredFirmware = "kept"
+        r.server.replies = [{ status: 200, body: '{"metadata":{"annotations":{"picokubelet.dev/firmware":"x"' }]
+        r.status.requestPost("test")
+        await r.status.cycle()
+        expectEqual(r.k.desiredFirmware, "kept")
+    })
 })
