@@ -5,6 +5,7 @@ import { SELF_TEST_MS } from "../led/patterns"
 import { LedStatus } from "../led/status"
 import { HttpClient } from "../net"
 import { PlatformMonitor } from "../platform/monitor"
+import { FirmwareReconciler, OpenRegistry } from "../reconcilers/firmware"
 import { LeaseReconciler } from "../reconcilers/lease"
 import { PodReconciler } from "../reconcilers/pods"
 import { StatusReconciler } from "../reconcilers/status"
@@ -63,6 +64,9 @@ export async function runKubelet(opts: RunOptions = {}) {
     lease.run.start()
     status.run.start()
     new PodReconciler(k).run.start()
+    // the registry shares the API server's queue and socket: one socket at a time
+    const openRegistry: OpenRegistry = ref => new HttpClient({ host: ref.host, port: ref.port, tls: ref.tls, shareWith: client }).fetch
+    new FirmwareReconciler(k, new ds.PicokubeletUpdater(), openRegistry, status.requestPost).run.start()
 }
 
 /**
