@@ -109,16 +109,18 @@
 #define JD_PICOKUBELET_UPDATER_STATE_ROLLED_BACK 0x4
 
 /**
- * Starts staging an image of `size` bytes whose SHA-256 is `sha256`, dropping anything staged
- * before. Refused (state `Failed`, `error` says why) when `size` is 0 or larger than `capacity`.
+ * Starts staging an image of `size` bytes, dropping anything staged before. `digests` is 64 bytes:
+ * the image's SHA-256, then its manifest digest (one trailing byte field: DeviceScript 2.16 packs
+ * fixed-size byte fields of a command wrongly, a trailing one right). Refused when `digests` is not
+ * 64 bytes. Also refused (state `Failed`, `error` says why) when `size` is 0, not a multiple of 32 (the
+ * runtime deploys whole 32-byte words; `devs` pads every image to them) or larger than `capacity`.
  * Ignored in state `Trial`: the program on trial must confirm before it stages another.
  */
 #define JD_PICOKUBELET_UPDATER_CMD_BEGIN 0x80
 typedef struct jd_picokubelet_updater_begin {
     uint32_t size; // B
-    uint8_t sha256[32];  // u8[32]
-    uint8_t manifest_digest[32];  // u8[32]
     uint16_t trial_seconds; // s
+    uint8_t digests[0];
 } jd_picokubelet_updater_begin_t;
 
 

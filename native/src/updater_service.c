@@ -16,8 +16,9 @@
 
 // a reset loses at most this much of a trial's clock; each save is one small-setting entry
 #define PERSIST_EVERY_S 15
-// begin's packed arguments: size u32, sha256 u8[32], manifest_digest u8[32], trial_seconds u16
-#define BEGIN_BYTES 70
+// begin's packed arguments ("u32 u16 b"): size, trial_seconds, then digests (the image's SHA-256
+// and its manifest digest, 64 bytes; updater_sm.c refuses any other length)
+#define BEGIN_HEADER 6
 #define WRITE_HEADER 4
 
 struct srv_state {
@@ -143,14 +144,16 @@ static uint32_t rd32(const uint8_t *p) {
 }
 
 static void begin_cmd(srv_t *state, const jd_packet_t *pkt) {
-    if (pkt->service_size < BEGIN_BYTES)
-        return;
+    // a packet shorter than the fixed fields has no digests: refused for that, not ignored
+    uint8_t head[BEGIN_HEADER] = {0};
+    unsigned n = pkt->service_size;
+    memcpy(head, pkt->data, n < BEGIN_HEADER ? n : BEGIN_HEADER);
     uint16_t trial;
-    memcpy(&trial, pkt->data + 68, 2);
-    upd_begin_t b = {.size = rd32(pkt->data),
-                     .sha256 = pkt->data + 4,
-                     .manifest = pkt->data + 36,
-                     .trial_seconds = trial};
+    memcpy(&trial, head + 4, 2);
+    upd_begin_t b = {.size = rd32(head),
+                     .trial_seconds = trial,
+                     .digests = pkt->data + BEGIN_HEADER,
+                     .digests_len = n > BEGIN_HEADER ? n - BEGIN_HEADER : 0};
     state->commit_pending = false;
     if (upd_begin(&state->upd, &b, store_capacity()) &&
         !(store_room_for(b.size) && store_stage_prep(b.size)))

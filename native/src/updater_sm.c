@@ -49,14 +49,23 @@ bool upd_begin(upd_t *u, const upd_begin_t *b, uint32_t capacity) {
         return false;
     u->rec.rejected_len = 0;
     u->rec.error[0] = 0;
-    u->size = b->size;
     u->staged = 0;
-    memcpy(u->want_sha256, b->sha256, UPD_DIGEST);
-    memcpy(u->manifest, b->manifest, UPD_DIGEST);
+    char why[UPD_ERROR_MAX];
+    if (b->digests_len != UPD_BEGIN_DIGESTS) {
+        // no manifest digest to reject: rejected_digest stays empty
+        u->size = 0;
+        snprintf(why, sizeof(why), "digests are %lu bytes, not %d", (unsigned long)b->digests_len,
+                 UPD_BEGIN_DIGESTS);
+        set_error(u, why);
+        u->rec.state = UPD_FAILED;
+        return false;
+    }
+    u->size = b->size;
+    memcpy(u->want_sha256, b->digests, UPD_DIGEST);
+    memcpy(u->manifest, b->digests + UPD_DIGEST, UPD_DIGEST);
     u->trial_seconds = b->trial_seconds;
     u->rec.state = UPD_STAGING;
 
-    char why[UPD_ERROR_MAX];
     if (b->size == 0)
         snprintf(why, sizeof(why), "size is 0");
     else if (b->size > capacity)

@@ -48,15 +48,20 @@ typedef struct {
     uint16_t trial_seconds;
 } upd_t;
 
+// begin's arguments: digests should be the image's SHA-256 then its manifest digest
 typedef struct {
     uint32_t size;
-    const uint8_t *sha256, *manifest;
     uint16_t trial_seconds;
+    const uint8_t *digests;
+    uint32_t digests_len; // anything but UPD_BEGIN_DIGESTS is refused
 } upd_begin_t;
+
+#define UPD_BEGIN_DIGESTS (2 * UPD_DIGEST)
 
 void upd_init(upd_t *u, const upd_record_t *saved);
 
-// true: the caller prepares the stage for b->size bytes, and calls upd_fail if it cannot
+// true: the caller prepares the stage for b->size bytes, and calls upd_fail if it cannot;
+// false: ignored (Trial) or refused (Failed, error says why)
 bool upd_begin(upd_t *u, const upd_begin_t *b, uint32_t capacity);
 // true: the caller stores the bytes at `offset`, then calls upd_wrote
 bool upd_write_ok(const upd_t *u, uint32_t offset, uint32_t len);

@@ -103,14 +103,21 @@ static bool digest_is(unsigned reg, const uint8_t *want) {
     return want ? p->size == 32 && memcmp(p->data, want, 32) == 0 : p->size == 0;
 }
 
-// begin: size u32, sha256 u8[32], manifest_digest u8[32], trial_seconds u16 (70 bytes)
-static void begin(uint32_t size, const uint8_t sha[32], const uint8_t manifest[32], uint16_t t) {
-    uint8_t b[70];
+// begin ("u32 u16 b"): size, trial_seconds, then digests of any length
+static void begin_raw(uint32_t size, uint16_t t, const uint8_t *digests, unsigned len) {
+    uint8_t b[240];
     memcpy(b, &size, 4);
-    memcpy(b + 4, sha, 32);
-    memcpy(b + 36, manifest, 32);
-    memcpy(b + 68, &t, 2);
-    send(JD_PICOKUBELET_UPDATER_CMD_BEGIN, b, sizeof(b));
+    memcpy(b + 4, &t, 2);
+    memcpy(b + 6, digests, len);
+    send(JD_PICOKUBELET_UPDATER_CMD_BEGIN, b, 6 + len);
+}
+
+// begin as the spec has it: digests are the image's SHA-256, then the manifest digest (70 bytes)
+static void begin(uint32_t size, const uint8_t sha[32], const uint8_t manifest[32], uint16_t t) {
+    uint8_t d[64];
+    memcpy(d, sha, 32);
+    memcpy(d + 32, manifest, 32);
+    begin_raw(size, t, d, 64);
 }
 
 // write: offset u32, then the bytes
@@ -502,6 +509,56 @@ static bool staged_reported(uint32_t staged) {
     return reported(JD_PICOKUBELET_UPDATER_REG_STAGED, staged, 4);
 }
 
+// digests of 63 or 65 bytes (or none, or the 2 of DeviceScript 2.16's 8-byte packet): Failed,
+// error says why, no rejected_digest, and what was staged before is dropped; ignored on trial
+static void begin_refused_unless_digests_are_64_bytes(void) {
+    static const struct {
+        unsigned len;
+        const char *error;
+    } rows[] = {
+        {63, "digests are 63 bytes, not 64"},
+        {65, "digests are 65 bytes, not 64"},
+        {2, "digests are 2 bytes, not 64"},
+        {0, "digests are 0 bytes, not 64"},
+    };
+    start();
+    make_image(img_a, 4096, 2);
+    uint8_t d[65];
+    fake_sha256(img_a, 4096, d);
+    memcpy(d + 32, manifest_a, 32);
+    d[64] = 0xee;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); ++i) {
+        begin_raw(4096, 60, d, 64);
+        write_at(0, img_a, 224);
+        CHECK_EQ(get_u32(JD_PICOKUBELET_UPDATER_REG_STAGED), 224);
+        fake.n_sent = 0;
+        begin_raw(4096, 60, d, rows[i].len);
+        CHECK_EQ(fake.n_sent, 2); // staged back to 0, state Failed
+        CHECK_EQ(fake.sent[0].cmd, JD_GET(JD_PICOKUBELET_UPDATER_REG_STAGED));
+        CHECK_BYTES(fake.sent[0].data, fake.sent[0].size, 0, 0, 0, 0);
+        CHECK_EQ(fake.sent[1].cmd, JD_GET(JD_PICOKUBELET_UPDATER_REG_STATE));
+        CHECK_BYTES(fake.sent[1].data, fake.sent[1].size, JD_PICOKUBELET_UPDATER_STATE_FAILED);
+        CHECK_EQ(state(), JD_PICOKUBELET_UPDATER_STATE_FAILED);
+        CHECK(error_is(rows[i].error));
+        CHECK(digest_is(JD_PICOKUBELET_UPDATER_REG_REJECTED_DIGEST, NULL));
+        CHECK_EQ(get_u32(JD_PICOKUBELET_UPDATER_REG_STAGED), 0);
+        write_at(0, img_a, 224); // not staging
+        CHECK_EQ(get_u32(JD_PICOKUBELET_UPDATER_REG_STAGED), 0);
+    }
+    // shorter than size and trial_seconds: no digests either
+    send(JD_PICOKUBELET_UPDATER_CMD_BEGIN, d, 3);
+    CHECK(error_is("digests are 0 bytes, not 64"));
+    // exactly 64 bytes: the SHA-256 and manifest digest in that order, the whole image installs
+    install(img_a, 4096, manifest_a, 60);
+    CHECK(program_is(img_a, 4096));
+    CHECK(digest_is(JD_PICOKUBELET_UPDATER_REG_RUNNING_DIGEST, manifest_a));
+    CHECK(error_is(""));
+    begin_raw(4096, 60, d, 63); // ignored on trial
+    CHECK_EQ(state(), JD_PICOKUBELET_UPDATER_STATE_TRIAL);
+    CHECK(error_is(""));
+    fake_free_service();
+}
+
 static bool state_reported(uint8_t s) {
     return reported(JD_PICOKUBELET_UPDATER_REG_STATE, s, 1);
 }
@@ -640,6 +697,8 @@ TESTS(updater_tests) = {
     {"updater: registers at boot", registers_at_boot},
     {"updater: begin refused for size 0, over capacity, unaligned",
      begin_refused_for_size_0_and_over_capacity},
+    {"updater: begin refused unless digests are 64 bytes (63, 65, 2, 0)",
+     begin_refused_unless_digests_are_64_bytes},
     {"updater: writes at the wrong offset are ignored", writes_at_the_wrong_offset_are_ignored},
     {"updater: commit with a digest mismatch fails", commit_with_a_digest_mismatch_fails},
     {"updater: commit short or refused by the runtime fails",

@@ -4,10 +4,14 @@
 #include "test.h"
 #include "updater_sm.h"
 
-static const uint8_t sha[32] = {5}, manifest[32] = {7};
+// begin's digests: the image's SHA-256 (5, 0, ...), then the manifest digest (7, 0, ...); one
+// byte more for the 65-byte case
+static const uint8_t digests[65] = {5, [32] = 7};
+static const uint8_t *const sha = digests, *const manifest = digests + 32;
 
 static upd_begin_t args(uint32_t size, uint16_t trial) {
-    return (upd_begin_t){.size = size, .sha256 = sha, .manifest = manifest, .trial_seconds = trial};
+    return (upd_begin_t){
+        .size = size, .trial_seconds = trial, .digests = digests, .digests_len = 64};
 }
 
 // a commit that got as far as Trial, with a previous image to go back to
@@ -42,7 +46,47 @@ static void begin_checks(void) {
         CHECK_EQ(upd_begin(&u, &b, rows[i].capacity), rows[i].accepted);
         CHECK_EQ(u.rec.state, rows[i].state);
         CHECK_EQ(u.rec.rejected_len, rows[i].accepted ? 0 : 32);
+        if (!rows[i].accepted)
+            CHECK(memcmp(u.rec.rejected, manifest, 32) == 0);
+        else
+            CHECK(memcmp(u.want_sha256, sha, 32) == 0 && memcmp(u.manifest, manifest, 32) == 0);
     }
+}
+
+// digests other than 64 bytes: Failed, no manifest to reject, anything staged before dropped;
+// ignored on trial like any begin
+static void begin_needs_64_bytes_of_digests(void) {
+    static const struct {
+        uint32_t len;
+        const char *error;
+    } rows[] = {{0, "digests are 0 bytes, not 64"},
+                {2, "digests are 2 bytes, not 64"},
+                {63, "digests are 63 bytes, not 64"},
+                {65, "digests are 65 bytes, not 64"}};
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); ++i) {
+        upd_t u;
+        upd_init(&u, NULL);
+        upd_begin_t ok = args(64, 60);
+        CHECK(upd_begin(&u, &ok, 1000));
+        CHECK(upd_write_ok(&u, 0, 32));
+        upd_wrote(&u, 32);
+        upd_begin_t b = args(64, 60);
+        b.digests_len = rows[i].len;
+        CHECK(!upd_begin(&u, &b, 1000));
+        CHECK_EQ(u.rec.state, UPD_FAILED);
+        CHECK(strcmp(u.rec.error, rows[i].error) == 0);
+        CHECK_EQ(u.rec.rejected_len, 0);
+        CHECK_EQ(u.staged, 0);
+        CHECK(!upd_write_ok(&u, 0, 32));
+        CHECK(!upd_commit(&u));
+    }
+    upd_t u;
+    on_trial(&u, 60);
+    upd_begin_t b = args(64, 60);
+    b.digests_len = 63;
+    CHECK(!upd_begin(&u, &b, 1000));
+    CHECK_EQ(u.rec.state, UPD_TRIAL);
+    CHECK(strcmp(u.rec.error, "") == 0);
 }
 
 static void writes_and_commit(void) {
@@ -185,6 +229,7 @@ static void capacity_replays_first_fit(void) {
 
 TESTS(updater_sm_tests) = {
     {"updater sm: begin checks", begin_checks},
+    {"updater sm: begin needs 64 bytes of digests", begin_needs_64_bytes_of_digests},
     {"updater sm: writes and commit", writes_and_commit},
     {"updater sm: trial clock and panics", trial_clock_and_panics},
     {"updater sm: boot decisions", boot_decisions},
