@@ -12,6 +12,7 @@ import { decodeKeys, KeyAction } from "./rack/keys"
 import { nodeCells, NodeLike } from "./rack/nodes"
 import { BoardState, BoardView, ENTER, LEAVE, paint, renderLines, renderPlain, watchFields } from "./rack/view"
 import { ledNow, Watch } from "./rack/watch"
+import { startRegistry } from "./registry"
 import { Board, SimulatorHost } from "./simulator"
 import { readEnvFile, REPO, Settings } from "./simulator/project"
 import { isTokenPartKey, settingsToken } from "../src/settings/settings"
@@ -53,13 +54,25 @@ async function emulatorTarget(user: Settings): Promise<Target> {
 
 /** kube-apiserver, controller-manager and scheduler built from Go modules, on loopback: a token per board. */
 async function realTarget(user: Settings, names: string[]): Promise<Target> {
-    const cluster = await startCluster({ nodeNames: names, log: line => console.log(`picokubelet: ${line}`) })
+    const log = (line: string) => console.log(`picokubelet: ${line}`)
+    const cluster = await startCluster({ nodeNames: names, log })
+    // and a real OCI registry, for firmware updates (README: Firmware updates)
+    const registry = await startRegistry({ log }).catch(async e => {
+        await cluster.stop()
+        throw e
+    })
+    const kubeconfig = `KUBECONFIG=${cluster.kubeconfigFile}`
     return {
-        label: `real control plane ${cluster.version} ${cluster.url}; kubectl: KUBECONFIG=${cluster.kubeconfigFile} ${cluster.kubectl.path} get nodes -o wide`,
+        label:
+            `real control plane ${cluster.version} ${cluster.url}; kubectl: ${kubeconfig} ${cluster.kubectl.path} get nodes -o wide\n` +
+            `registry ${registry.url}: npm run firmware:push -- ${registry.host}/picokubelet/firmware:v2, then ${kubeconfig} npm run rollout -- <the printed reference>`,
         settings: node => localSettings(user, node, cluster.port, cluster.tokenFor(node)),
         vmEnv: { NODE_EXTRA_CA_CERTS: cluster.caFile },
         nodes: async () => (await cluster.kubectl.json("get", "nodes")).items,
-        stop: () => cluster.stop(),
+        stop: async () => {
+            await registry.stop()
+            await cluster.stop()
+        },
     }
 }
 
@@ -136,7 +149,8 @@ async function main() {
     const names = boardNames(String(user.NODE_NAME), count)
     const target = real ? await realTarget(user, names) : useCluster ? clusterTarget(user) : await emulatorTarget(user)
     console.log(`picokubelet: ${count} simulated board(s) against the ${target.label}`)
-    const host = await SimulatorHost.start()
+    // one board has the bus to itself, and with it the updater service (sim/updater)
+    const host = await SimulatorHost.start(() => {}, count > 1)
     const rack: RackBoard[] = names.map(node => ({ node, watch: new Watch(), cablePulled: false, starting: false }))
     let nodes: NodeLike[] = []
     let selected = 0

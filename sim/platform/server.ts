@@ -1,6 +1,6 @@
 import { JDBus, JDRegisterServer, JDServerServiceProvider, JDServiceServer, jdpack } from "jacdac-ts"
 import { formatIpv4, formatMac, parseIpv4, parseMac } from "./address"
-import { loadPlatformSpec } from "./spec"
+import { loadServiceSpec, SRV_PICOKUBELET_PLATFORM } from "../spec"
 import { HEAP_BYTES } from "../../src/platform/snapshot"
 
 // The simulator's side of services/picokubeletplatform.md: what the native
@@ -96,7 +96,7 @@ export class PlatformServer extends JDServiceServer {
 
     constructor(options: PlatformOptions = {}) {
         // the spec must be loaded before the base class looks it up
-        super(loadPlatformSpec().classIdentifier)
+        super(loadServiceSpec(SRV_PICOKUBELET_PLATFORM).classIdentifier)
         const o = { ...PLATFORM_DEFAULTS, ...stripUndefined(options) }
         this.ip = formatIpv4(parseIpv4(o.ip))
         this.transport = this.addRegister<[number]>(PlatformReg.Transport, [o.transport])

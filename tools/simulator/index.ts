@@ -7,11 +7,14 @@ import { bindOwnPlatform, setPlatformRole, stopAutoBinding } from "./roles"
 import { NodeBus, startBus } from "./bus"
 import { LedSample, LedWatcher } from "./led"
 import { PlatformDevice, PlatformServer } from "../../sim/platform/server"
+import { UpdaterDevice, UpdaterServer } from "../../sim/updater/server"
+import { SRV_DEVICE_SCRIPT_MANAGER } from "jacdac-ts"
 
 export { Settings } from "./project"
 export type { LedSample } from "./led"
 export { rgbHex } from "./led"
 export { PlatformServer, Transport } from "../../sim/platform/server"
+export { UpdaterServer } from "../../sim/updater/server"
 
 /** The simulated Picokubelet Platform service the firmware binds at boot. */
 export interface SimPlatformOptions {
@@ -44,6 +47,13 @@ export interface BoardOptions {
     platform?: SimPlatformOptions | false
     /** Called when the VM process exits by itself (not powered off), with its exit code or signal. */
     onCrash?: (code: number | string) => void
+    /**
+     * The Picokubelet Updater service (sim/updater), which installs firmware
+     * into this board's VM. Default: served, with the VM's capacity, when the
+     * board has the bus to itself; never on a shared bus (the firmware's role
+     * could bind another board's updater).
+     */
+    updater?: { capacity?: number } | false
 }
 
 /** One board with devtools to itself: what every single-board test and `npm start` use. */
@@ -143,6 +153,7 @@ export class Board {
     private waiters: { test: (l: string) => boolean; resolve: (l: string) => void }[] = []
     private vm?: ChildProcess
     private platformDevice?: PlatformDevice
+    private updaterDevice?: UpdaterDevice
     private led?: LedWatcher
     readonly deviceId: string
     /** The VM exited by itself since it was last powered on. */
@@ -162,6 +173,14 @@ export class Board {
         if (this.opts.platform !== false) {
             this.platformDevice = new PlatformDevice(this.opts.platform ?? {})
             this.platformDevice.attach(bus)
+        }
+        if (this.opts.updater !== false && !this.host.shared) {
+            this.updaterDevice = new UpdaterDevice({
+                capacity: this.opts.updater?.capacity,
+                deployOwn: () => this.host.deploy(this.deviceId, this.opts.entry ?? "src/main.ts", this.opts.settings),
+                log: line => this.opts.onToolLog?.(line),
+            })
+            this.updaterDevice.attach(bus)
         }
         await this.startVm()
         await this.deploy()
@@ -247,6 +266,7 @@ export class Board {
                 await this.startVm()
             }
         }
+        await this.restoreInstalledImage()
         if (this.host.shared && this.platformDevice) {
             const bus = this.host.bus!
             const platformId = this.platformDevice.deviceId
@@ -263,6 +283,20 @@ export class Board {
                 await new Promise(r => setTimeout(r, 250))
             }
         }
+    }
+
+    /**
+     * A board boots whatever its flash holds: the updater puts the image it
+     * installed back over the program just deployed (the VM process keeps
+     * no flash of its own across a restart).
+     */
+    private async restoreInstalledImage() {
+        const updater = this.updaterDevice?.server
+        if (!updater) return
+        const vm = this.host.bus!.device(this.deviceId, true)?.services({ serviceClass: SRV_DEVICE_SCRIPT_MANAGER })[0]
+        if (!vm) throw new Error(`the VM ${this.deviceId} has no DeviceScript manager on the bus`)
+        await updater.attachVm(vm)
+        await updater.afterBoot()
     }
 
     /** Kills the VM process and starts a new one (a board power cycle). */
@@ -307,6 +341,11 @@ export class Board {
             }
             this.waiters.push({ test, resolve: done })
         })
+    }
+
+    /** The simulated updater service; undefined on a shared bus or with `updater: false`. */
+    get updater(): UpdaterServer | undefined {
+        return this.updaterDevice?.server
     }
 
     /** The simulated platform service (setters for tests); undefined with `platform: false`. */
@@ -361,6 +400,8 @@ export class Board {
     async shutdown() {
         this.led?.stop()
         this.platformDevice?.detach()
+        this.updaterDevice?.detach()
+        this.updaterDevice = undefined
         this.led = undefined
         this.platformDevice = undefined
         await this.powerOff()

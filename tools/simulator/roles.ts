@@ -1,5 +1,5 @@
 import { CMD_SET_REG, fromHex, JDBus, jdpack, Packet, RoleManagerCmd, RoleManagerReg, SRV_ROLE_MANAGER } from "jacdac-ts"
-import { SRV_PICOKUBELET_PLATFORM } from "../../sim/platform/spec"
+import { SRV_PICOKUBELET_PLATFORM } from "../../sim/spec"
 
 // With several boards on one bus, a program's Platform role binds to
 // whichever platform service its VM finds first, maybe another board's: its
