@@ -24,6 +24,7 @@ const WINDOW_TRIES = 3
 /** Reads of the updater's count before writing again: together longer than DeviceScript's 500 ms register cache. */
 const STAGED_POLLS = 4
 const STAGED_POLL_MS = 200
+const NO_UPDATER = "failed: this device has no updater service"
 /** How long a refused commit takes to show in the updater's state. */
 const COMMIT_WAIT_MS = 10000
 
@@ -86,7 +87,11 @@ export class FirmwareReconciler {
         const u = this.updater
         const desired = k.desiredFirmware
         if (!u.isBound) {
-            if (desired && desired !== this.refused) await this.refuse(desired, "this device has no updater service")
+            // the role binds a moment after the program starts: a verdict only once the node renews
+            if (desired && k.renewals > 0 && k.firmware.status !== NO_UPDATER) {
+                this.report(NO_UPDATER)
+                await k.postEvent(nodeSubject(k.config.nodeName), "Warning", "FirmwareUpdateFailed", `${desired}: this device has no updater service`)
+            }
             return
         }
         if (!this.known) await this.boot()
@@ -134,14 +139,14 @@ export class FirmwareReconciler {
         console.log(`firmware: confirmed after the first renewal`)
     }
 
-    /** Sets the status annotation; a change asks for a status post. */
-    private report(status: string) {
+    /** Sets the status annotation; a change asks for a status post unless the caller posts it. */
+    private report(status: string, post = true) {
         const f = this.k.firmware
         if (f.status === status && f.digest === this.running) return
         f.status = status
         f.digest = this.running
         console.log(`firmware: ${status}`)
-        this.requestPost("firmware " + status)
+        if (post) this.requestPost("firmware " + status)
     }
 
     /** A failure that trying again would repeat: told once, not tried again until the annotation changes. */
@@ -241,7 +246,8 @@ export class FirmwareReconciler {
     private async install(desired: string, ref: ImageReference, layer: FirmwareLayer) {
         const k = this.k
         const u = this.updater
-        this.report("installing")
+        // posted here, not asked for: a good commit ends this program
+        this.report("installing", false)
         await k.postEvent(nodeSubject(k.config.nodeName), "Normal", "FirmwareInstalling", `Installing ${layer.version || layer.digest} from ${desired}`)
         try {
             await k.postStatus("firmware installing")

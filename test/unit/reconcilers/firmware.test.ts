@@ -170,7 +170,8 @@ describe("firmware reconciler", () => {
         expectEqual(r.updater.log, ["confirm", `begin 5000 100 ${sha} ${pinned}`, "commit 5000"])
         // 10 pieces per full window, 5 for the last 904 bytes
         expectEqual(r.updater.writes, 10 + 10 + 5)
-        expectEqual(r.asked, ["firmware running", "firmware pulling 0%", "firmware pulling 25%", "firmware pulling 75%", "firmware installing"])
+        // installing is posted by the reconciler itself, before the commit
+        expectEqual(r.asked, ["firmware running", "firmware pulling 0%", "firmware pulling 25%", "firmware pulling 75%"])
         expectEqual(events(r), ["FirmwareInstalling"])
         expectContains(r.server.requests[1].path, "/api/v1/nodes/n1/status")
     })
@@ -253,12 +254,19 @@ describe("firmware reconciler", () => {
         await r.fw.cycle()
         expectEqual([r.registry.requests, r.k.firmware.status, r.k.firmware.digest.slice(0, 7)], [[], "running", "sha256:"])
     })
-    test("no updater service: the desired firmware is refused with the reason", async () => {
+    test("no updater service: said once the node renews (the role binds late), pulled once it binds", async () => {
         const r = firmwareRig()
         r.updater.isBound = false
         r.k.desiredFirmware = r.registry.reference()
         await r.fw.cycle()
-        expectEqual(r.k.firmware.status, "failed: this device has no updater service")
+        expectEqual(r.k.firmware.status, "")
+        r.k.renewals = 1
+        await r.fw.cycle()
+        await r.fw.cycle()
+        expectEqual([r.k.firmware.status, events(r)], ["failed: this device has no updater service", ["FirmwareUpdateFailed"]])
+        r.updater.isBound = true
+        await r.fw.cycle()
+        expectEqual(r.registry.requests.length, 4)
     })
     test("a program on trial reports installing until its first renewal confirms it, then running", async () => {
         const r = firmwareRig()
