@@ -3,7 +3,13 @@ import { request } from "node:https"
 import type { ApiServer } from "../../tools/apiserver"
 
 /** A request to the emulator as the cluster admin (kubectl's role in tests). */
-export function adminRequest(api: ApiServer, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+export function adminRequest(
+    api: ApiServer,
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = "application/json"
+): Promise<{ status: number; json: any }> {
     const url = new URL(api.url)
     return new Promise((resolve, reject) => {
         const req = request(
@@ -16,7 +22,7 @@ export function adminRequest(api: ApiServer, method: string, path: string, body?
                 headers: {
                     Authorization: `Bearer ${api.tokens.admin}`,
                     Accept: "application/json",
-                    ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+                    ...(body === undefined ? {} : { "Content-Type": contentType }),
                 },
             },
             res => {
@@ -31,7 +37,12 @@ export function adminRequest(api: ApiServer, method: string, path: string, body?
 }
 
 /** Polls `probe` until it returns a value other than undefined. */
-export async function eventually<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+export async function eventually<T>(
+    what: string,
+    timeoutMs: number,
+    probe: () => T | undefined | Promise<T | undefined>,
+    everyMs = 200
+): Promise<T> {
     const deadline = Date.now() + timeoutMs
     let last: unknown
     while (Date.now() < deadline) {
@@ -41,7 +52,7 @@ export async function eventually<T>(what: string, timeoutMs: number, probe: () =
         } catch (e) {
             last = e
         }
-        await new Promise(r => setTimeout(r, 200))
+        await new Promise(r => setTimeout(r, everyMs))
     }
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ""}`)
 }

@@ -34,8 +34,10 @@ export interface Firmware {
     buildLog: string
 }
 
-export const BYTECODE_FILE = join(REPO, ".devicescript", "bin", "bytecode.devs")
-const DBG_FILE = join(REPO, ".devicescript", "bin", "bytecode-dbg.json")
+/** Where devs writes the bytecode of a build in `dir`. */
+export const bytecodeFile = (dir: string) => join(dir, ".devicescript", "bin", "bytecode.devs")
+export const BYTECODE_FILE = bytecodeFile(REPO)
+const dbgFile = (dir: string) => join(dir, ".devicescript", "bin", "bytecode-dbg.json")
 
 /** "DevS\n" + magic: the first 8 bytes of every DeviceScript image. */
 const MAGIC = Buffer.from("446576530a6e29f1", "hex")
@@ -49,13 +51,13 @@ export function runtimeVersionOf(bytecode: Buffer): string {
 
 const utc = (d: Date) => d.toISOString().replace(/\.\d+Z$/, "Z")
 
-async function createdTime(): Promise<string> {
+async function createdTime(cwd: string): Promise<string> {
     const epoch = process.env.SOURCE_DATE_EPOCH
     if (epoch && /^\d+$/.test(epoch)) return utc(new Date(+epoch * 1000))
     // devs's own test for a dirty tree (its @version then carries the build's minute)
-    const dirty = await run("git", ["status", "--porcelain", "--untracked-files=no", "--ignore-submodules=untracked"], { cwd: REPO })
+    const dirty = await run("git", ["status", "--porcelain", "--untracked-files=no", "--ignore-submodules=untracked"], { cwd })
     if (dirty.code === 0 && !dirty.output.trim()) {
-        const head = await run("git", ["log", "-1", "--format=%ct"], { cwd: REPO })
+        const head = await run("git", ["log", "-1", "--format=%ct"], { cwd })
         if (head.code === 0 && /^\d+$/.test(head.output.trim())) return utc(new Date(+head.output.trim() * 1000))
     }
     return utc(new Date())
@@ -63,21 +65,32 @@ async function createdTime(): Promise<string> {
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex")
 
-/** Builds src/main.ts and reads the result; throws with the build's output when it fails. */
-export async function buildFirmware(log: (line: string) => void = () => {}): Promise<Firmware> {
-    const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8"))
+/** The project to build: a copy of this repository's layout (tests build variants of the firmware that way). */
+export interface FirmwareProject {
+    /** Default this repository. */
+    dir?: string
+    /** Default src/main.ts. */
+    entry?: string
+}
+
+/** Builds the firmware and reads the result; throws with the build's output when it fails. */
+export async function buildFirmware(log: (line: string) => void = () => {}, project: FirmwareProject = {}): Promise<Firmware> {
+    const dir = project.dir ?? REPO
+    const entry = project.entry ?? "src/main.ts"
+    const file = bytecodeFile(dir)
+    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"))
     for (let attempt = 1; ; attempt++) {
-        log(`firmware: devs build src/main.ts`)
-        const r = await run(process.execPath, [CLI, "build", "src/main.ts"], { cwd: REPO })
-        if (r.code !== 0) throw new Error(`devs build src/main.ts failed (exit ${r.code}):\n${r.output.trimEnd().split("\n").slice(-25).join("\n")}`)
-        const builtAt = await createdTime()
-        const bytecode = readFileSync(BYTECODE_FILE)
-        const dbg = JSON.parse(readFileSync(DBG_FILE, "utf8"))
+        log(`firmware: devs build ${entry}`)
+        const r = await run(process.execPath, [CLI, "build", entry], { cwd: dir })
+        if (r.code !== 0) throw new Error(`devs build ${entry} failed (exit ${r.code}):\n${r.output.trimEnd().split("\n").slice(-25).join("\n")}`)
+        const builtAt = await createdTime(dir)
+        const bytecode = readFileSync(file)
+        const dbg = JSON.parse(readFileSync(dbgFile(dir), "utf8"))
         const hwInfo = dbg.localConfig?.hwInfo ?? {}
         const ours = dbg.binarySHA256 === sha256(bytecode) && hwInfo["@name"] === pkg.name
         if (!ours) {
-            if (attempt >= 3) throw new Error(`another build kept overwriting ${BYTECODE_FILE} (found ${hwInfo["@name"]}); try again`)
-            log(`firmware: ${BYTECODE_FILE} was overwritten by another build (${hwInfo["@name"]}); building again`)
+            if (attempt >= 3) throw new Error(`another build kept overwriting ${file} (found ${hwInfo["@name"]}); try again`)
+            log(`firmware: ${file} was overwritten by another build (${hwInfo["@name"]}); building again`)
             continue
         }
         return {
