@@ -51,6 +51,9 @@ export class FirmwareReconciler {
     private onTrial = false
     /** Manifest digest of the running image, "" when unknown. */
     private running = ""
+    /** The manifest digest the updater rolled back before this boot, and why; "" for none. */
+    private rolledBack = ""
+    private rolledBackWhy = ""
     /** A desired reference this program will not try again (until the annotation changes). */
     private refused = ""
     private retryAtMs = 0
@@ -105,9 +108,9 @@ export class FirmwareReconciler {
         const ref = parseImageReference(desired)
         if (typeof ref === "string") return await this.refuse(desired, ref)
         if (ref.digest === this.running) return settled ? this.report("running") : undefined
-        if (ref.digest === digestString(await u.rejectedDigest.read())) {
+        if (ref.digest === this.rolledBack) {
             this.refused = desired
-            return this.report(`rolled back: ${await u.error.read()}`)
+            return this.report(`rolled back: ${this.rolledBackWhy}`)
         }
         // a program on trial must confirm before it stages another
         if (!this.confirmed || k.timer.now() < this.retryAtMs) return
@@ -124,7 +127,10 @@ export class FirmwareReconciler {
         this.onTrial = state === STATE_TRIAL
         this.report(this.onTrial ? "installing" : "running")
         if (state === STATE_ROLLED_BACK) {
+            // this program came back in its place: that image is not pulled again while it lives
             const why = await u.error.read()
+            this.rolledBack = digestString(await u.rejectedDigest.read())
+            this.rolledBackWhy = why
             this.report(`rolled back: ${why}`)
             await this.k.postEvent(node, "Warning", "FirmwareRolledBack", `Rolled back to ${this.running || "the factory image"}: ${why}`)
         } else if (state === STATE_TRIAL) {

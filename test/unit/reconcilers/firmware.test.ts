@@ -230,9 +230,10 @@ describe("firmware reconciler", () => {
         await r.fw.cycle()
         expectEqual(r.registry.requests.length, 4)
     })
-    test("a reference the updater rolled back is not pulled again", async () => {
+    test("a reference the updater rolled back before this boot is not pulled again", async () => {
         const r = firmwareRig()
         r.k.renewals = 1
+        r.updater.st = 4
         r.updater.rejected = digest("sha256", r.registry.manifest)
         r.updater.err = "sha256:9806be9df50f panicked 3 times"
         r.k.desiredFirmware = r.registry.reference()
@@ -289,5 +290,19 @@ describe("firmware reconciler", () => {
         r.k.desiredFirmware = r.registry.reference()
         await r.fw.cycle()
         expectEqual(r.registry.requests, [MANIFEST, MANIFEST])
+    })
+    test("a reference whose commit failed (a corrupted transfer) is pulled again when it is asked for again", async () => {
+        const r = firmwareRig()
+        r.k.renewals = 1
+        r.updater.commitError = "sha256 mismatch"
+        r.k.desiredFirmware = r.registry.reference()
+        await r.fw.cycle()
+        r.updater.rejected = digest("sha256", r.registry.manifest)
+        r.updater.commitError = ""
+        r.k.desiredFirmware = ""
+        await r.fw.cycle()
+        r.k.desiredFirmware = r.registry.reference()
+        await r.fw.cycle()
+        expectEqual(r.updater.log.slice(-1), ["commit 5000"])
     })
 })
