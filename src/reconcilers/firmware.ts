@@ -143,6 +143,10 @@ export class FirmwareReconciler {
         await this.updater.confirm()
         this.confirmed = true
         console.log(`firmware: confirmed after the first renewal`)
+        if (this.onTrial) {
+            const k = this.k
+            await k.postEvent(nodeSubject(k.config.nodeName), "Normal", "FirmwareUpdated", `Firmware ${k.identity.firmwareVersion} (${this.running}) confirmed after its first lease renewal`)
+        }
     }
 
     /** Sets the status annotation; a change asks for a status post unless the caller posts it. */

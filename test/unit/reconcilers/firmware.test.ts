@@ -279,6 +279,7 @@ describe("firmware reconciler", () => {
         r.k.renewals = 1
         await r.fw.cycle()
         expectEqual([r.k.firmware.status, r.updater.log, r.registry.requests], ["running", ["confirm"], []])
+        expectEqual(events(r), ["FirmwareStarted", "FirmwareUpdated"])
     })
     test("a refused reference is tried again once the annotation named something else in between", async () => {
         const r = firmwareRig(new FakeRegistry({ runtime: "v2.15.0" }))
