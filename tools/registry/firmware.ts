@@ -87,7 +87,9 @@ export async function buildFirmware(log: (line: string) => void = () => {}, proj
         const bytecode = readFileSync(file)
         const dbg = JSON.parse(readFileSync(dbgFile(dir), "utf8"))
         const hwInfo = dbg.localConfig?.hwInfo ?? {}
-        const ours = dbg.binarySHA256 === sha256(bytecode) && hwInfo["@name"] === pkg.name
+        // devs names a program after the package, and any entry point but src/main.ts after that too
+        const name = entry === "src/main.ts" ? pkg.name : `${pkg.name} ${entry.replace(/\.ts$/, "")}`
+        const ours = dbg.binarySHA256 === sha256(bytecode) && hwInfo["@name"] === name
         if (!ours) {
             if (attempt >= 3) throw new Error(`another build kept overwriting ${file} (found ${hwInfo["@name"]}); try again`)
             log(`firmware: ${file} was overwritten by another build (${hwInfo["@name"]}); building again`)
