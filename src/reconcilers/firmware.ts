@@ -1,6 +1,7 @@
 import { nodeSubject } from "../k8s/events"
 import { Backoff } from "../kubelet/backoff"
 import { Kubelet } from "../kubelet/kubelet"
+import { Endpoint, tokenOf, tokenRequest } from "../update/auth"
 import { checkManifest, FirmwareLayer, MANIFEST_TYPE, MAX_MANIFEST_BYTES } from "../update/manifest"
 import { digestBytes, digestString, ImageReference, parseImageReference } from "../update/reference"
 import { STATE_FAILED, STATE_ROLLED_BACK, STATE_STAGING, STATE_TRIAL, UpdaterPort } from "../update/updater"
@@ -40,8 +41,11 @@ export type RegistryFetch = (
     init: { method: string; headers: any; bodyMode: "buffer"; maxBody: number }
 ) => Promise<RegistryResponse>
 
-/** A fetch for the registry a reference names. */
-export type OpenRegistry = (ref: ImageReference) => RegistryFetch
+/** A fetch for a registry, or for its token realm. */
+export type OpenRegistry = (at: Endpoint) => RegistryFetch
+
+/** A token response is a few hundred bytes to a few KB (a JWT with its certificate chain). */
+const MAX_TOKEN_BYTES = 4096
 
 export class FirmwareReconciler {
     /** The updater's registers were read since boot. */
@@ -58,6 +62,8 @@ export class FirmwareReconciler {
     private refused = ""
     private retryAtMs = 0
     private readonly backoff: Backoff
+    /** This pull's bearer token, when the registry asked for one; never logged. */
+    private bearer = ""
 
     constructor(
         private readonly k: Kubelet,
@@ -170,6 +176,7 @@ export class FirmwareReconciler {
         const u = this.updater
         try {
             this.report("pulling 0%")
+            this.bearer = ""
             const fetch = this.openRegistry(ref)
             const layer = await this.manifest(fetch, ref)
             if (typeof layer === "string") return await this.refuse(desired, layer)
@@ -203,12 +210,7 @@ export class FirmwareReconciler {
 
     /** The checked manifest's layer, or why it is refused; a registry fault throws. */
     private async manifest(fetch: RegistryFetch, ref: ImageReference): Promise<FirmwareLayer | string> {
-        const res = await fetch(`/v2/${ref.repository}/manifests/${ref.digest}`, {
-            method: "GET",
-            headers: { Accept: MANIFEST_TYPE },
-            bodyMode: "buffer",
-            maxBody: MAX_MANIFEST_BYTES,
-        })
+        const res = await this.get(fetch, `/v2/${ref.repository}/manifests/${ref.digest}`, "Accept", MANIFEST_TYPE, MAX_MANIFEST_BYTES)
         const refusal = registryRefusal("manifest", res.status)
         if (refusal) return refusal
         const u = this.updater
@@ -222,12 +224,7 @@ export class FirmwareReconciler {
     /** Pulls bytes [off, off + WINDOW_BYTES) of the layer and hands them to the updater; "" or why the blob is refused. */
     private async window(fetch: RegistryFetch, ref: ImageReference, layer: FirmwareLayer, off: number): Promise<string> {
         const end = Math.min(layer.size, off + WINDOW_BYTES)
-        const res = await fetch(`/v2/${ref.repository}/blobs/${layer.digest}`, {
-            method: "GET",
-            headers: { Range: `bytes=${off}-${end - 1}` },
-            bodyMode: "buffer",
-            maxBody: WINDOW_BYTES,
-        })
+        const res = await this.get(fetch, `/v2/${ref.repository}/blobs/${layer.digest}`, "Range", `bytes=${off}-${end - 1}`, WINDOW_BYTES)
         const refusal = registryRefusal("blob", res.status)
         if (refusal) return refusal
         // a registry that ignores Range sends the whole blob, which must never sit in the heap
@@ -250,6 +247,29 @@ export class FirmwareReconciler {
             from = staged - off
         }
         throw new Error(`the updater did not take the window at ${off}`)
+    }
+
+    /**
+     * GET from the registry with one header. A 401 with a Bearer challenge
+     * fetches an anonymous token from its realm, and the request goes again
+     * with the token (kept for the rest of this pull).
+     */
+    private async get(fetch: RegistryFetch, path: string, header: string, value: string, maxBody: number): Promise<RegistryResponse> {
+        const headers: any = {}
+        headers[header] = value
+        const init = { method: "GET", headers, bodyMode: "buffer" as "buffer", maxBody }
+        if (this.bearer) headers["Authorization"] = "Bearer " + this.bearer
+        const res = await fetch(path, init)
+        if (res.status !== 401 || this.bearer) return res
+        const at = tokenRequest(res.headers.get("www-authenticate"))
+        if (typeof at === "string") return res
+        const token = await this.openRegistry(at)(at.path, { method: "GET", headers: {}, bodyMode: "buffer", maxBody: MAX_TOKEN_BYTES })
+        // a realm that is down is tried again like the registry; a refusal leaves the 401 standing
+        if (registryRefusal("token", token.status)) return res
+        this.bearer = tokenOf(token.buffer())
+        if (!this.bearer) return res
+        headers["Authorization"] = "Bearer " + this.bearer
+        return await fetch(path, init)
     }
 
     /** Tells the cluster, then commits: a good image replaces this program; a bad one is refused and this program goes on. */
@@ -280,6 +300,6 @@ export class FirmwareReconciler {
 function registryRefusal(what: string, status: number): string {
     if (status >= 200 && status < 300) return ""
     if (status >= 500 || status === 429 || status === 408) throw new Error(`${what}: the registry answered ${status}`)
-    if (status === 401) return `${what}: the registry asks for credentials (401); only anonymous pulls are supported`
+    if (status === 401) return `${what}: the registry refused anonymous access (401)`
     return `${what}: the registry answered ${status}`
 }

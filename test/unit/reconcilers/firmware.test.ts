@@ -86,6 +86,9 @@ class FakeRegistry {
     requests: string[] = []
     faults: number[] = []
     faultStatus = 503
+    /** Set: the registry wants this bearer token, from its realm at /token. */
+    token = ""
+    authorizations: string[] = []
 
     constructor(o: { runtime?: string } = {}) {
         const m = {
@@ -106,10 +109,24 @@ class FakeRegistry {
         const self = this
         return async (path, init) => {
             const range: string = init.headers.Range
+            const reply = (status: number, body: Buffer, challenge?: string): RegistryResponse => ({
+                status,
+                headers: { get: (n: string): string => (n === "www-authenticate" && challenge ? challenge : null) },
+                buffer: () => body,
+            })
+            if (path.indexOf("/token?") === 0) {
+                self.requests.push(path)
+                return reply(200, Buffer.from(`{"token":"${self.token}","expires_in":300}`))
+            }
             // the digests are long: the path up to them says which
             const what = path.slice(0, path.indexOf("/sha256:"))
             self.requests.push(range ? `${what} ${range}` : what)
-            const reply = (status: number, body: Buffer): RegistryResponse => ({ status, headers: { get: (n: string): string => null }, buffer: () => body })
+            if (self.token) {
+                const auth: string = init.headers.Authorization
+                self.authorizations.push(auth || "")
+                if (auth !== "Bearer " + self.token)
+                    return reply(401, Buffer.from('{"errors":[{"code":"UNAUTHORIZED"}]}'), 'Bearer realm="http://127.0.0.1:5001/token",service="registry",scope="repository:picokubelet/firmware:pull"')
+            }
             if (self.faults.indexOf(self.requests.length - 1) >= 0) return reply(self.faultStatus, Buffer.alloc(0))
             if (!range) return reply(200, self.manifest)
             const dash = range.indexOf("-")
@@ -304,6 +321,16 @@ describe("firmware reconciler", () => {
         await r.fw.cycle()
         r.k.desiredFirmware = r.registry.reference()
         await r.fw.cycle()
+        expectEqual(r.updater.log.slice(-1), ["commit 5000"])
+    })
+    test("a registry that wants a token: a 401's realm gives one anonymously, the pull goes on with it", async () => {
+        const r = firmwareRig()
+        r.k.renewals = 1
+        r.registry.token = "t0k.en"
+        r.k.desiredFirmware = r.registry.reference()
+        await r.fw.cycle()
+        expectEqual(r.registry.requests.slice(0, 4), [MANIFEST, "/token?service=registry&scope=repository%3Apicokubelet%2Ffirmware%3Apull", MANIFEST, `${BLOB} bytes=0-2047`])
+        expectEqual(r.registry.authorizations, ["", "Bearer t0k.en", "Bearer t0k.en", "Bearer t0k.en", "Bearer t0k.en"])
         expectEqual(r.updater.log.slice(-1), ["commit 5000"])
     })
 })

@@ -4,6 +4,7 @@ import { describe, test } from "../harness"
 import { expectContains, expectEqual } from "../matchers"
 import { checkManifest } from "../../../src/update/manifest"
 import { digestString, parseImageReference } from "../../../src/update/reference"
+import { tokenOf, tokenRequest } from "../../../src/update/auth"
 
 const HEX = "9806be9df50f9a4a833657975be2cf842a7959432ea5d4e81d2c0d3e44c2b932"
 
@@ -81,5 +82,26 @@ describe("firmware manifest", () => {
     test("without artifactType the config's media type decides (older registries)", () => {
         const r = check(manifest({ artifactType: null }))
         expectContains("" + (r as any), "artifact type application/vnd.oci.empty.v1+json")
+    })
+})
+
+describe("registry token challenge", () => {
+    test("a Bearer challenge gives the realm with service and scope as its query", () => {
+        expectEqual(tokenRequest('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:acme/fw:pull"'), {
+            host: "auth.docker.io",
+            port: 443,
+            tls: true,
+            path: "/token?service=registry.docker.io&scope=repository%3Aacme%2Ffw%3Apull",
+        })
+        expectEqual(tokenRequest('Bearer realm="http://127.0.0.1:5001/auth?x=1",service="r"'), { host: "127.0.0.1", port: 5001, tls: false, path: "/auth?x=1&service=r" })
+    })
+    test("anything else says why", () => {
+        expectContains("" + tokenRequest('Basic realm="registry"'), "wants credentials (Basic)")
+        expectContains("" + tokenRequest(null), "no challenge")
+        expectContains("" + tokenRequest('Bearer realm="ftp://x/token"'), "not an http(s) URL")
+        expectContains("" + tokenRequest('Bearer realm="http://x:0/token"'), "bad port")
+    })
+    test("the token is token or access_token", () => {
+        expectEqual([tokenOf(Buffer.from('{"token":"a"}')), tokenOf(Buffer.from('{"access_token":"b"}')), tokenOf(Buffer.from("{}")), tokenOf(Buffer.from("x"))], ["a", "b", "", ""])
     })
 })
