@@ -115,7 +115,10 @@ export class Firmware {
         return await Promise.race([work, death])
     }
 
-    async stop() {
-        await this.sim.stop()
+    private stopping?: Promise<void>
+
+    /** Stops the simulator (once: a second call waits for the first). */
+    stop(): Promise<void> {
+        return (this.stopping ??= this.sim.stop())
     }
 }

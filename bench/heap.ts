@@ -5,10 +5,17 @@
 // bisection in the simulator's 64 KB heap. The emulator sends bodies over
 // 2048 B chunked, as Go's net/http does, so these are. The same cycle with no
 // pods, and with twice MAX_PODS, says what the pods cost and whether the
-// default MAX_PODS leaves room.
+// default MAX_PODS leaves room. In the full run, the same trial with a
+// firmware pull instead of the cycle: the headroom while the node pulls a new
+// image from a real OCI registry in Range windows and commits it.
+import { readFileSync } from "node:fs"
 import type { ApiServer } from "../tools/apiserver"
+import { Registry, RegistrySkipped, startRegistry } from "../tools/registry"
+import { pushFirmware } from "../tools/registry/push"
 import { MERGE_PATCH } from "../src/k8s/api"
 import { nodePath } from "../src/k8s/paths"
+import { FIRMWARE_ANNOTATION } from "../src/update/reference"
+import { buildFirmwareVariant } from "../test/integration/lib/firmware-variant"
 import { Firmware, FirmwareFailure } from "./firmware"
 import { HEAP_KB, MAX_PODS, Plan } from "./plan"
 import { benchPod, createPod, deletePod, podRunning } from "./pods"
@@ -19,6 +26,10 @@ const GOAL_KB = 24
 /** The status replies of a cycle must be at least this big: a Node as a real cluster returns it. */
 export const NODE_REPLY_BYTES = 5 * 1024
 const PADDING_KEY = "bench.picokubelet.dev/padding"
+/** A pull trial fails when the firmware has not committed this long after the annotation. */
+const PULL_TIMEOUT_MS = 180000
+/** STATUS_SECS of a pull trial: the firmware reads the annotation from its status post's reply. */
+const PULL_STATUS_SECS = 2
 
 export interface Trial {
     kb: number
@@ -30,6 +41,8 @@ export interface Trial {
     seconds: number
     /** A failed trial: the firmware's last log lines (where it was when it died). */
     lastLines?: string[]
+    /** A passing pull trial: its first `firmware: pulling 0%` to `firmware: commit`, and the layer's 206 Range replies from the registry. */
+    pull?: { seconds: number; windows: number }
 }
 
 /** What a search (or a single trial) found for one pod count; undefined bounds were not measured. */
@@ -98,6 +111,29 @@ export interface HeapHeadroom {
     /** Replies to the firmware's GET of a pod, and to its listing of the node's pods, in passing cycles. */
     podReplyBytes?: Sizes
     podListReplyBytes?: Sizes
+    /** Headroom during a firmware pull (full plan only). */
+    pull?: PullHeadroom
+}
+
+/** What a trial pulls instead of running the cycle: a digest-pinned reference in a real registry. */
+export interface PullTarget {
+    registry: Registry
+    reference: string
+    /** The layer's digest, sha256:... */
+    layerDigest: string
+}
+
+export interface PullHeadroom {
+    /** Why it was not measured (no registry binary and no Go to build one). */
+    skipped?: string
+    /** The image pulled: digest-pinned reference, version, layer size. */
+    reference?: string
+    version?: string
+    layerBytes?: number
+    /** Bisection over the ballast, no pods; first probe the no-pods cycle's headroom. */
+    search?: Headroom
+    /** The trial at the largest passing ballast. */
+    atPassed?: Trial
 }
 
 /**
@@ -105,11 +141,22 @@ export interface HeapHeadroom {
  * least NODE_REPLY_BYTES, as a node with a real cluster's labels would.
  */
 async function padNode(api: ApiServer, node: string) {
-    const admin = new ReplayClient(api, { token: api.tokens.admin, userAgent: "kubectl/v1.31.1", keepAlive: false })
-    const size = Buffer.byteLength(JSON.stringify(await admin.call("GET", nodePath(node))))
+    const size = Buffer.byteLength(JSON.stringify(await asAdmin(api).call("GET", nodePath(node))))
     // the admin's own managedFields entry grows it a little more
-    const value = "x".repeat(Math.max(0, NODE_REPLY_BYTES - size))
-    await admin.call("PATCH", nodePath(node), JSON.stringify({ metadata: { annotations: { [PADDING_KEY]: value } } }), MERGE_PATCH)
+    await annotate(api, node, PADDING_KEY, "x".repeat(Math.max(0, NODE_REPLY_BYTES - size)))
+}
+
+const asAdmin = (api: ApiServer) => new ReplayClient(api, { token: api.tokens.admin, userAgent: "kubectl/v1.31.1", keepAlive: false })
+
+/** An annotation on the Node, set as `kubectl annotate` sets it (a JSON merge patch, as the admin). */
+async function annotate(api: ApiServer, node: string, key: string, value: string) {
+    await asAdmin(api).call("PATCH", nodePath(node), JSON.stringify({ metadata: { annotations: { [key]: value } } }), MERGE_PATCH)
+}
+
+/** The registry's 206 replies to GETs of a layer so far (its access log). */
+function rangeReplies(registry: Registry, layerDigest: string): number {
+    const log = readFileSync(registry.logFile, "utf8")
+    return log.split("\n").filter(l => l.includes(`"GET /v2/`) && l.includes(`/blobs/${layerDigest} `) && / 206 \d+ /.test(l)).length
 }
 
 interface Collected {
@@ -122,9 +169,10 @@ interface Collected {
 const sizes = (xs: number[]): Sizes | undefined => (xs.length ? { min: Math.min(...xs), max: Math.max(...xs) } : undefined)
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
-export async function trial(api: ApiServer, plan: Plan, kb: number, pods: number, collected: Collected): Promise<Trial> {
+/** One trial: the cycle, or with `pull` the pull of a firmware image in its place. */
+export async function trial(api: ApiServer, plan: Plan, kb: number, pods: number, collected: Collected, pull?: PullTarget): Promise<Trial> {
     const started = Date.now()
-    const node = `esp-heap-${kb}k-${pods}p`
+    const node = `esp-${pull ? "pull" : "heap"}-${kb}k-${pods}p`
     const names = Array.from({ length: pods }, (_, i) => `${node}-web-${i + 1}`)
     const { renewals, statusPosts, statusSecs } = plan.heap
     const fw = await Firmware.start(api, {
@@ -134,17 +182,19 @@ export async function trial(api: ApiServer, plan: Plan, kb: number, pods: number
             BALLAST_KB: kb,
             RENEW_SECS: 1,
             POD_SECS: 1,
-            STATUS_SECS: statusSecs,
+            STATUS_SECS: pull ? PULL_STATUS_SECS : statusSecs,
             // the default, unless the trial runs more pods than it allows
             ...(pods > MAX_PODS ? { MAX_PODS: pods } : {}),
         },
     })
     const seconds = () => Math.round((Date.now() - started) / 100) / 10
     const podStored: number[] = []
+    const windowsBefore = pull ? rangeReplies(pull.registry, pull.layerDigest) : 0
+    let pullSeconds = 0
     try {
         const cycleMs = (renewals + statusPosts * statusSecs) * 1000 + 60000
         await fw.guard(
-            "in the cycle",
+            pull ? "in the pull trial" : "in the cycle",
             (async () => {
                 await fw.waitFor(new RegExp(`^ballast: ${kb} KB held`), 30000)
                 await fw.waitFor(/^kubelet: node \S+ registered/, 30000)
@@ -153,6 +203,17 @@ export async function trial(api: ApiServer, plan: Plan, kb: number, pods: number
                 // bound as the scheduler binds them; the firmware finds them on its next listing
                 for (const name of names) podStored.push(await createPod(api, benchPod(name, node)))
                 for (const name of names) await fw.waitFor(new RegExp(`^pods: default/${escape(name)} Running`), 30000 + 3000 * pods, padded)
+                if (pull) {
+                    // a node in service: annotated once it has renewed and confirmed its own image (annotated at
+                    // once, the updater's state read right after begin can still be the confirm's: refused, no error)
+                    await fw.waitFor(/^firmware: confirmed/, 30000)
+                    const annotated = fw.lineCount
+                    await annotate(api, node, FIRMWARE_ANNOTATION, pull.reference)
+                    const from = await fw.waitFor(/^firmware: pulling 0%/, PULL_TIMEOUT_MS, annotated)
+                    const to = await fw.waitFor(/^firmware: commit /, PULL_TIMEOUT_MS, annotated)
+                    pullSeconds = Math.round((to.at - from.at) / 100) / 10
+                    return
+                }
                 // the cycle proper: renewals and status posts while every pod runs
                 const running = fw.lineCount
                 await Promise.all([
@@ -161,6 +222,12 @@ export async function trial(api: ApiServer, plan: Plan, kb: number, pods: number
                 ])
             })()
         )
+        if (pull) {
+            await fw.stop()
+            const windows = rangeReplies(pull.registry, pull.layerDigest) - windowsBefore
+            const detail = `${pods ? `${pods} pods Running, then ` : ""}pulled in ${pullSeconds} s (${windows} Range windows), committed`
+            return { kb, pods, ok: true, detail, seconds: seconds(), pull: { seconds: pullSeconds, windows } }
+        }
         const stopped = names.filter(n => !podRunning(api.store.getPod("default", n)))
         if (stopped.length) throw new FirmwareFailure(`pod(s) not Running and Ready at the cycle's end: ${stopped.join(", ")}`)
         const replies = (match: (path: string) => boolean) =>
@@ -219,6 +286,18 @@ async function search(
     return { pods, how, passedKb: lo, failedKb: hi, trials }
 }
 
+/** A bisection that took 0 KB as passing and ended there: tries it. */
+async function tryZero(h: Headroom, run: (kb: number, pods: number) => Promise<Trial>): Promise<Headroom> {
+    if (h.passedKb !== 0) return h
+    const t = await run(0, h.pods)
+    h.trials.push(t)
+    if (!t.ok) {
+        h.failedKb = 0
+        h.passedKb = undefined
+    }
+    return h
+}
+
 export async function benchHeap(api: ApiServer, plan: Plan): Promise<HeapHeadroom> {
     const collected: Collected = { status: [], podStored: [], podGet: [], podList: [] }
     const trials: Trial[] = []
@@ -230,16 +309,7 @@ export async function benchHeap(api: ApiServer, plan: Plan): Promise<HeapHeadroo
     }
     const res = plan.heap.resolutionKb
     // the first probe is the goal, so even a coarse search says which side of it the firmware is on
-    const withPods = await search("bisection", MAX_PODS, { lo: 0, hi: HEAP_KB, first: GOAL_KB }, run, res)
-    if (withPods.passedKb === 0) {
-        // 0 was only taken as passing: try it
-        const t = await run(0, MAX_PODS)
-        withPods.trials.push(t)
-        if (!t.ok) {
-            withPods.failedKb = 0
-            withPods.passedKb = undefined
-        }
-    }
+    const withPods = await tryZero(await search("bisection", MAX_PODS, { lo: 0, hi: HEAP_KB, first: GOAL_KB }, run, res), run)
     const passed = withPods.passedKb
     const failed = withPods.failedKb!
     // no pods cannot need more heap than MAX_PODS pods: search up from what passed with them
@@ -262,6 +332,8 @@ export async function benchHeap(api: ApiServer, plan: Plan): Promise<HeapHeadroo
         // MAX_PODS does not fit even without ballast: how many pods do
         else podsAtNoBallast = await podCount(run)
     }
+    // the pull cannot be expected on either side of the cycle without pods: its headroom is the first probe
+    const pull = plan.heap.pull ? await benchPull(api, plan, noPods.passedKb ?? GOAL_KB) : undefined
     const statusReplyBytes = sizes(collected.status)
     if (statusReplyBytes && statusReplyBytes.min < NODE_REPLY_BYTES)
         throw new Error(`status replies of ${statusReplyBytes.min} B: the cycle was meant to carry ${NODE_REPLY_BYTES} B Nodes`)
@@ -280,5 +352,42 @@ export async function benchHeap(api: ApiServer, plan: Plan): Promise<HeapHeadroo
         podBytes: sizes(collected.podStored),
         podReplyBytes: sizes(collected.podGet),
         podListReplyBytes: sizes(collected.podList),
+        pull,
+    }
+}
+
+/**
+ * Headroom during a firmware pull: a real registry, the firmware built as
+ * another version (0.2.0) and pushed once, then trials that annotate the
+ * node with its digest-pinned reference and pass when the firmware commits
+ * it, bisected over the ballast from `firstKb`, no pods.
+ */
+export async function benchPull(api: ApiServer, plan: Plan, firstKb: number): Promise<PullHeadroom> {
+    let registry: Registry
+    try {
+        registry = await startRegistry({ log: line => console.error(`bench: ${line}`) })
+    } catch (e) {
+        if (e instanceof RegistrySkipped) {
+            console.error(`bench: no headroom during a pull: ${e.message}`)
+            return { skipped: e.message }
+        }
+        throw e
+    }
+    try {
+        const fw = await buildFirmwareVariant("0.2.0")
+        const pushed = await pushFirmware(`${registry.host}/picokubelet/firmware:v2`, fw)
+        const target = { registry, reference: `${registry.host}/picokubelet/firmware@${pushed.digest}`, layerDigest: `sha256:${fw.sha256}` }
+        const collected: Collected = { status: [], podStored: [], podGet: [], podList: [] }
+        const run = async (kb: number, pods: number) => {
+            const t = await trial(api, plan, kb, pods, collected, target)
+            console.error(`bench: pull trial ${t.kb} KB: ${t.ok ? "committed" : "FAILED"} (${t.detail}) in ${t.seconds} s`)
+            return t
+        }
+        const search_ = await tryZero(await search("bisection", 0, { lo: 0, hi: HEAP_KB, first: firstKb }, run, plan.heap.resolutionKb), run)
+        const atPassed = search_.trials.find(t => t.ok && t.kb === search_.passedKb)
+        if (atPassed) console.error(`bench: headroom during a pull ${search_.passedKb} KB: at it, the pull took ${atPassed.pull!.seconds} s in ${atPassed.pull!.windows} Range windows`)
+        return { reference: target.reference, version: fw.firmwareVersion, layerBytes: fw.bytecode.length, search: search_, atPassed }
+    } finally {
+        await registry.stop()
     }
 }

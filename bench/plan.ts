@@ -12,7 +12,9 @@ export interface Plan {
      * Heap bisection: the cycle each trial must complete (with MAX_PODS pods
      * running), and when to stop. At 0 pods: a search of its own (full) or one
      * trial at the smallest ballast that failed with pods (quick). At twice
-     * MAX_PODS: a search down from that ballast, or none.
+     * MAX_PODS: a search down from that ballast, or none. `pull`: the same
+     * bisection with a firmware pull from a real OCI registry in place of the
+     * cycle, no pods (minutes of trials: the full run only).
      */
     heap: {
         renewals: number
@@ -21,6 +23,7 @@ export interface Plan {
         resolutionKb: number
         zeroPods: "search" | "trial"
         doublePods: "search" | "none"
+        pull: boolean
     }
     /** Renewal intervals with and without pod churn: intervals measured in each phase. */
     churn: { intervals: number }
@@ -41,7 +44,7 @@ export const plans: Record<Plan["name"], Plan> = {
     full: {
         name: "full",
         wire: { renewals: 30, statusPosts: 3, oursStatusSecs: 10 },
-        heap: { renewals: 30, statusPosts: 3, statusSecs: 10, resolutionKb: 1, zeroPods: "search", doublePods: "search" },
+        heap: { renewals: 30, statusPosts: 3, statusSecs: 10, resolutionKb: 1, zeroPods: "search", doublePods: "search", pull: true },
         churn: { intervals: 30 },
         timing: { sessions: 5, outageMs: 60000 },
         transportRequests: 100,
@@ -50,7 +53,7 @@ export const plans: Record<Plan["name"], Plan> = {
     quick: {
         name: "quick",
         wire: { renewals: 10, statusPosts: 2, oursStatusSecs: 4 },
-        heap: { renewals: 8, statusPosts: 3, statusSecs: 2, resolutionKb: 12, zeroPods: "trial", doublePods: "none" },
+        heap: { renewals: 8, statusPosts: 3, statusSecs: 2, resolutionKb: 12, zeroPods: "trial", doublePods: "none", pull: false },
         churn: { intervals: 10 },
         timing: { sessions: 1, outageMs: 20000 },
         transportRequests: 100,

@@ -93,6 +93,8 @@ export async function registerNode(client: ReplayClient, name: string, condition
         kernelVersion: "devicescript-2.16.4",
         maxPods: 1,
         taintKey: "picokubelet.dev/no-containers",
+        // as long as what devs bakes into the image (v0.1.1-<commit>): osImage costs its real bytes
+        firmwareVersion: "v0.1.1-0123456",
     }
     return await client.call("POST", NODES_PATH, registrationBody(id, conditions))
 }

@@ -33,7 +33,7 @@ export async function replaySeed(api: ApiServer, plan: Plan): Promise<ClientCost
     const posted = await measureWindow(api, owns, async () => {
         for (let i = 0; i < plan.wire.statusPosts; i++) {
             const conditions = healthyConditions(Date.now())
-            await client.call("PATCH", nodePath(NODE) + "/status", heartbeatBody(-1, conditions), STRATEGIC_MERGE_PATCH)
+            await client.call("PATCH", nodePath(NODE) + "/status", heartbeatBody(-1, conditions, { digest: "", status: "" }), STRATEGIC_MERGE_PATCH)
             await client.call("PATCH", nodePath(NODE), JSON.stringify(ANNOTATION), MERGE_PATCH)
         }
     })

@@ -4,7 +4,7 @@ import type { TransportBench } from "./transport"
 import { Bytecode } from "./bytecode"
 import { perHour, streamPerHour } from "./cost"
 import type { RenewalChurn, IntervalStats } from "./churn"
-import { Headroom, HeapHeadroom, NODE_REPLY_BYTES } from "./heap"
+import { Headroom, HeapHeadroom, NODE_REPLY_BYTES, PullHeadroom } from "./heap"
 import { HEAP_KB, Plan, REAL } from "./plan"
 import { API_TOLERANCE, HOST_TOLERANCE, Rack, RackSample } from "./rack"
 import { Timing } from "./timing"
@@ -47,6 +47,13 @@ export function headroomText(h: Headroom): string {
     return "not measured"
 }
 
+/** The headroom during a pull, and the pull at the ballast that passed. */
+function pullText(p: PullHeadroom): string {
+    if (!p.search) return `not measured: ${p.skipped}`
+    const at = p.atPassed?.pull
+    return headroomText(p.search) + (at ? `; the pull at ${p.atPassed!.kb} KB took ${at.seconds} s, ${at.windows} Range windows` : "")
+}
+
 const intervals = (s: IntervalStats) =>
     `mean ${sec(s.meanMs)}, p50 ${sec(s.p50Ms)}, p95 ${sec(s.p95Ms)}, max ${sec(s.maxMs)}; jitter ${pct(s.jitterPct)}`
 
@@ -74,6 +81,7 @@ function summary(r: Results): string[] {
         ...(heap.doublePods
             ? [row([`3. heap headroom at ${heap.doublePods.pods} pods running (MAX_PODS=${heap.doublePods.pods})`, headroomText(heap.doublePods), "", ""])]
             : []),
+        ...(heap.pull ? [row(["3. heap headroom during a pull (no pods, a firmware image from an OCI registry in Range windows to its commit)", pullText(heap.pull), "", ""])] : []),
         ...(heap.podsAtNoBallast
             ? [row(["3. pods the cycle holds with no ballast", `${heap.podsAtNoBallast.passedPods} (${heap.podsAtNoBallast.failedPods} fail)`, `MAX_PODS=${heap.maxPods}`, ""])]
             : []),
@@ -217,8 +225,26 @@ function heapSection(r: Results): string[] {
         ...h.trials.map(t => row([`${t.kb} KB`, t.pods, t.ok ? "completed" : "**failed**", t.detail.replace(/\|/g, "\\|"), `${t.seconds} s`])),
         "",
         "A failed trial's last firmware lines are in results.json.",
+        ...(h.pull ? ["", ...pullSection(h.pull)] : []),
     ]
     return lines
+}
+
+function pullSection(p: PullHeadroom): string[] {
+    if (!p.search) return [`Headroom during a pull: not measured (${p.skipped}).`]
+    return [
+        `Headroom during a pull: ${pullText(p)}. A real OCI registry (tools/registry, plain HTTP on loopback) holds the firmware built ` +
+            `as ${p.version} (${KB(p.layerBytes!)}), pushed once. Each trial boots the ballast firmware with no pods (RENEW_SECS=1, POD_SECS=1, ` +
+            `STATUS_SECS=2), pads its Node as above and, once the firmware has confirmed its own image after its first renewal (a node in service), annotates it with \`${p.reference}\`; it passes when the firmware logs ` +
+            "`firmware: commit` (its pull of the manifest and of the layer in 2048-byte Range windows over the API server's socket done, " +
+            "the updater about to deploy) within 180 s, without an OutOfMemory exception, a panic, or a program restart. The pull's time runs " +
+            "from `firmware: pulling 0%` to `firmware: commit`; windows are the registry's 206 replies for the layer (its access log). " +
+            `${p.search.how[0].toUpperCase()}${p.search.how.slice(1)} over the heap, first probe at the no-pods cycle's headroom.`,
+        "",
+        row(["ballast", "result", "detail", "took"]),
+        row(["---:", "---", "---", "---:"]),
+        ...p.search.trials.map(t => row([`${t.kb} KB`, t.ok ? "committed" : "**failed**", t.detail.replace(/\|/g, "\\|"), `${t.seconds} s`])),
+    ]
 }
 
 function churnSection(r: Results): string[] {

@@ -96,7 +96,7 @@ async function main() {
         const wire = await step("wire cost (seed and kubelet replays, picokubelet)", () => benchWireCost(emulator, plan))
         const timing = await step("time to Ready and recovery", () => benchTiming(emulator, plan))
         const churn = await step("renewal intervals with and without pod churn", () => benchRenewalChurn(emulator, plan))
-        const heap = await step("heap headroom bisection (with pods, without)", () => benchHeap(emulator, plan))
+        const heap = await step(`heap headroom bisection (with pods, without${plan.heap.pull ? ", during a pull" : ""})`, () => benchHeap(emulator, plan))
         const rack = await step("the rack (1 to N boards on one host)", () => benchRack(emulator, plan))
         const results: Results = {
             plan,
