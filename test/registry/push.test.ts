@@ -251,12 +251,13 @@ describe("failures name what failed", () => {
         }
     })
 
-    test("a 401 says that authentication is not supported yet", async () => {
-        const srv: Server = createServer((_req, res) => res.writeHead(401, { "WWW-Authenticate": 'Bearer realm="http://127.0.0.1/token",service="r"' }).end())
+    // token authentication is tested in token.test.ts
+    test("a 401 with another challenge than Bearer says that only token authentication is supported", async () => {
+        const srv: Server = createServer((_req, res) => res.writeHead(401, { "WWW-Authenticate": 'Basic realm="registry"' }).end())
         await new Promise<void>(r => srv.listen(0, "127.0.0.1", r))
         const port = (srv.address() as AddressInfo).port
         try {
-            await assert.rejects(pushFirmware(`127.0.0.1:${port}/picokubelet/firmware:v1`, fw), /answered 401 Unauthorized \(authentication is not supported yet; WWW-Authenticate: Bearer realm=/)
+            await assert.rejects(pushFirmware(`127.0.0.1:${port}/picokubelet/firmware:v1`, fw), /answered 401 Unauthorized \(only token authentication is supported; WWW-Authenticate: Basic realm="registry"\)/)
         } finally {
             srv.close()
         }

@@ -4,9 +4,11 @@
 //   POST  /v2/<repo>/blobs/uploads/          202 + Location
 //   PUT   <Location>?digest=<digest>         201 (the whole blob in one request)
 //   PUT   /v2/<repo>/manifests/<tag>         201 + Docker-Content-Digest
-// No authentication yet (a 401 is reported as such). HTTPS, except plain HTTP
+// A registry that wants a token gets one through auth.ts (anonymous, or with
+// Basic `credentials`: a push usually needs them). HTTPS, except plain HTTP
 // for loopback registries (127.0.0.0/8, localhost, [::1]) or when asked.
 import { createHash } from "node:crypto"
+import { Credentials, TokenError, TokenSession } from "./auth"
 import { Firmware } from "./firmware"
 
 export const MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
@@ -83,6 +85,8 @@ export interface PushOptions {
     log?: (line: string) => void
     /** Per request; default 60 s. */
     timeoutMs?: number
+    /** Sent to the token server of a registry that uses token authentication (never to the registry itself). */
+    credentials?: Credentials
 }
 
 export interface PushResult {
@@ -124,18 +128,23 @@ export function firmwareManifest(fw: Firmware): Buffer {
 }
 
 class Client {
+    readonly session: TokenSession
     constructor(
         readonly ref: Reference,
         readonly base: string,
-        readonly timeoutMs: number
-    ) {}
+        readonly timeoutMs: number,
+        readonly credentials?: Credentials
+    ) {
+        this.session = new TokenSession({ credentials, timeoutMs })
+    }
 
     async request(method: string, url: string, what: string, init: { headers?: Record<string, string>; body?: Buffer } = {}): Promise<Response> {
         let res: Response
         try {
             const body = init.body && new Uint8Array(init.body) // a copy: fetch types want an ArrayBuffer-backed view
-            res = await fetch(url, { method, headers: init.headers, body, redirect: "follow", signal: AbortSignal.timeout(this.timeoutMs) })
+            res = await this.session.fetch(url, { method, headers: init.headers, body, redirect: "follow", signal: AbortSignal.timeout(this.timeoutMs) })
         } catch (e: any) {
+            if (e instanceof TokenError) throw new Error(`registry ${this.ref.registry}: ${what}: ${method} ${url} answered 401; ${e.message}`)
             const cause = e?.cause?.code ?? e?.cause?.message ?? e?.name ?? String(e)
             const why = e?.name === "TimeoutError" ? `no answer within ${this.timeoutMs} ms` : `not reachable (${cause})`
             throw new Error(`registry ${this.ref.registry} ${why}: ${what}: ${method} ${url}`)
@@ -146,7 +155,13 @@ class Client {
     async expect(res: Response, ok: number[], method: string, url: string, what: string): Promise<Response> {
         if (ok.includes(res.status)) return res
         const body = (await res.text().catch(() => "")).trim().slice(0, 400)
-        const auth = res.status === 401 ? ` (authentication is not supported yet; WWW-Authenticate: ${res.headers.get("www-authenticate") ?? "none"})` : ""
+        const challenge = res.headers.get("www-authenticate") ?? "none"
+        const auth =
+            res.status !== 401
+                ? ""
+                : !/^\s*bearer\b/i.test(challenge)
+                  ? ` (only token authentication is supported; WWW-Authenticate: ${challenge})`
+                  : ` (with a token${this.credentials ? ` for ${this.credentials.username}` : " got anonymously: no credentials given"}; WWW-Authenticate: ${challenge})`
         throw new Error(`registry ${this.ref.registry}: ${what} failed: ${method} ${url} answered ${res.status} ${res.statusText}${auth}${body ? `: ${body}` : ""}`)
     }
 
@@ -186,7 +201,7 @@ export async function pushFirmware(ref: string, fw: Firmware, opts: PushOptions 
     const log = opts.log ?? (() => {})
     const parsed = parseReference(ref)
     const scheme = opts.plainHttp || isLoopback(parsed.registry) ? "http" : "https"
-    const client = new Client(parsed, `${scheme}://${parsed.registry}`, opts.timeoutMs ?? 60_000)
+    const client = new Client(parsed, `${scheme}://${parsed.registry}`, opts.timeoutMs ?? 60_000, opts.credentials)
     let uploaded = 0
     let skipped = 0
     for (const [bytes, digest, what] of [
