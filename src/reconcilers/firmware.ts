@@ -252,7 +252,8 @@ export class FirmwareReconciler {
     /**
      * GET from the registry with one header. A 401 with a Bearer challenge
      * fetches an anonymous token from its realm, and the request goes again
-     * with the token (kept for the rest of this pull).
+     * with the token (kept for the rest of this pull, a few hundred bytes to
+     * a few KB: it rides on every window).
      */
     private async get(fetch: RegistryFetch, path: string, header: string, value: string, maxBody: number): Promise<RegistryResponse> {
         const headers: any = {}
@@ -260,7 +261,8 @@ export class FirmwareReconciler {
         const init = { method: "GET", headers, bodyMode: "buffer" as "buffer", maxBody }
         if (this.bearer) headers["Authorization"] = "Bearer " + this.bearer
         const res = await fetch(path, init)
-        if (res.status !== 401 || this.bearer) return res
+        // no token yet, or one that expired during a long pull: a new one, once
+        if (res.status !== 401) return res
         const at = tokenRequest(res.headers.get("www-authenticate"))
         if (typeof at === "string") return res
         const token = await this.openRegistry(at)(at.path, { method: "GET", headers: {}, bodyMode: "buffer", maxBody: MAX_TOKEN_BYTES })

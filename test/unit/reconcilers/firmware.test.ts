@@ -89,6 +89,8 @@ class FakeRegistry {
     /** Set: the registry wants this bearer token, from its realm at /token. */
     token = ""
     authorizations: string[] = []
+    /** The request (from 0) at which the token expires. */
+    rotateAt = -1
 
     constructor(o: { runtime?: string } = {}) {
         const m = {
@@ -121,6 +123,8 @@ class FakeRegistry {
             // the digests are long: the path up to them says which
             const what = path.slice(0, path.indexOf("/sha256:"))
             self.requests.push(range ? `${what} ${range}` : what)
+            // the token expires here: the realm hands out another
+            if (self.requests.length - 1 === self.rotateAt) self.token += "2"
             if (self.token) {
                 const auth: string = init.headers.Authorization
                 self.authorizations.push(auth || "")
@@ -331,6 +335,16 @@ describe("firmware reconciler", () => {
         await r.fw.cycle()
         expectEqual(r.registry.requests.slice(0, 4), [MANIFEST, "/token?service=registry&scope=repository%3Apicokubelet%2Ffirmware%3Apull", MANIFEST, `${BLOB} bytes=0-2047`])
         expectEqual(r.registry.authorizations, ["", "Bearer t0k.en", "Bearer t0k.en", "Bearer t0k.en", "Bearer t0k.en"])
+        expectEqual(r.updater.log.slice(-1), ["commit 5000"])
+    })
+    test("a token that expires during the pull is fetched again, once", async () => {
+        const r = firmwareRig()
+        r.k.renewals = 1
+        r.registry.token = "t"
+        r.registry.rotateAt = 4
+        r.k.desiredFirmware = r.registry.reference()
+        await r.fw.cycle()
+        expectEqual(r.registry.authorizations.slice(2, 6), ["Bearer t", "Bearer t", "Bearer t2", "Bearer t2"])
         expectEqual(r.updater.log.slice(-1), ["commit 5000"])
     })
 })
