@@ -4,7 +4,7 @@ import { Kubelet } from "../kubelet/kubelet"
 import { Endpoint, tokenOf, tokenRequest } from "../update/auth"
 import { checkManifest, FirmwareLayer, MANIFEST_TYPE, MAX_MANIFEST_BYTES } from "../update/manifest"
 import { digestBytes, digestString, ImageReference, parseImageReference } from "../update/reference"
-import { STATE_FAILED, STATE_ROLLED_BACK, STATE_STAGING, STATE_TRIAL, UpdaterPort } from "../update/updater"
+import { Readable, STATE_FAILED, STATE_ROLLED_BACK, STATE_STAGING, STATE_TRIAL, UpdaterPort } from "../update/updater"
 
 // Runs the firmware the Node's picokubelet.dev/firmware annotation names.
 // Every renew period it compares the desired digest (read from the status
@@ -22,9 +22,9 @@ export const WINDOW_BYTES = 2048
 export const PIECE_BYTES = 224
 /** Writes of one window again when the updater missed a piece. */
 const WINDOW_TRIES = 3
-/** Reads of the updater's count before writing again: together longer than DeviceScript's 500 ms register cache. */
-const STAGED_POLLS = 4
-const STAGED_POLL_MS = 200
+/** Reads of an updater register before giving up on a change: together longer than DeviceScript's 500 ms register cache. */
+const SETTLE_POLLS = 4
+const SETTLE_POLL_MS = 200
 const NO_UPDATER = "failed: this device has no updater service"
 /** How long a refused commit takes to show in the updater's state. */
 const COMMIT_WAIT_MS = 10000
@@ -183,7 +183,9 @@ export class FirmwareReconciler {
             const leaseSeconds = this.k.config.leaseSeconds
             // a minute for a boot and a first renewal, plus a lease for its retries
             await u.begin(layer.size, 60 + leaseSeconds, Buffer.concat(digestBytes(layer.digest), digestBytes(ref.digest)))
-            if ((await u.state.read()) !== STATE_STAGING) return await this.refuse(desired, await u.error.read())
+            const state = await this.settled(u.state, s => s === STATE_STAGING || s === STATE_FAILED)
+            if (state === STATE_FAILED) return await this.refuse(desired, await u.error.read())
+            if (state !== STATE_STAGING) throw new Error(`the updater did not take begin (state ${state})`)
             console.log(`firmware: pulling ${layer.size} bytes of ${layer.version || layer.digest} in ${WINDOW_BYTES}-byte windows`)
             for (let off = 0; off < layer.size; off += WINDOW_BYTES) {
                 // the annotation moved on: this image is no longer wanted
@@ -235,13 +237,8 @@ export class FirmwareReconciler {
         let from = 0
         for (let tries = 0; tries < WINDOW_TRIES; tries++) {
             for (let i = from; i < data.length; i += PIECE_BYTES) await u.write(off + i, data.slice(i, Math.min(data.length, i + PIECE_BYTES)))
-            // writes are not acknowledged: the updater's count says what arrived. It reports
-            // each change; a missed report leaves a cached value, fresh again within 500 ms
-            let staged = await u.staged.read()
-            for (let polls = 0; staged !== end && polls < STAGED_POLLS; polls++) {
-                await this.k.timer.sleep(STAGED_POLL_MS)
-                staged = await u.staged.read()
-            }
+            // writes are not acknowledged: the updater's count says what arrived
+            const staged = await this.settled(u.staged, n => n === end)
             if (staged === end) return ""
             if (staged < off || staged > end) throw new Error(`the updater staged ${staged} bytes, expected ${off} to ${end}`)
             from = staged - off
@@ -272,6 +269,21 @@ export class FirmwareReconciler {
         if (!this.bearer) return res
         headers["Authorization"] = "Bearer " + this.bearer
         return await fetch(path, init)
+    }
+
+    /**
+     * A register's value once it passes `done`, or the last one read. A
+     * command is not acknowledged and a read may come from DeviceScript's
+     * 500 ms register cache: the updater reports each change, and a missed
+     * report is made good by reading again past the cache's life.
+     */
+    private async settled(reg: Readable<number>, done: (v: number) => boolean): Promise<number> {
+        let v = await reg.read()
+        for (let polls = 0; !done(v) && polls < SETTLE_POLLS; polls++) {
+            await this.k.timer.sleep(SETTLE_POLL_MS)
+            v = await reg.read()
+        }
+        return v
     }
 
     /** Tells the cluster, then commits: a good image replaces this program; a bad one is refused and this program goes on. */

@@ -36,6 +36,8 @@ class FakeUpdater implements UpdaterPort {
     commitError = ""
     dropWrite = -1
     writes = 0
+    stale = 0
+    before = 0
     log: string[] = []
     readonly capacity: Readable<number>
     readonly staged: Readable<number>
@@ -49,7 +51,8 @@ class FakeUpdater implements UpdaterPort {
         const self = this
         this.capacity = reg(() => self.cap)
         this.staged = reg(() => self.stagedBytes)
-        this.state = reg(() => self.st)
+        // a read right after a command may come from the client's cache: `stale` reads of the old state
+        this.state = reg(() => (self.stale-- > 0 ? self.before : self.st))
         this.runningDigest = reg(() => self.running)
         this.rejectedDigest = reg(() => self.rejected)
         this.error = reg(() => self.err)
@@ -57,6 +60,7 @@ class FakeUpdater implements UpdaterPort {
     }
     async begin(size: number, trialSeconds: number, digests: Buffer) {
         this.log.push(`begin ${size} ${trialSeconds} ${digestString(digests.slice(0, 32)).slice(0, 15)} ${digestString(digests.slice(32)).slice(0, 15)}`)
+        this.before = this.st
         this.st = 1
         this.size = size
         this.stagedBytes = 0
@@ -345,6 +349,14 @@ describe("firmware reconciler", () => {
         r.k.desiredFirmware = r.registry.reference()
         await r.fw.cycle()
         expectEqual(r.registry.authorizations.slice(2, 6), ["Bearer t", "Bearer t", "Bearer t2", "Bearer t2"])
+        expectEqual(r.updater.log.slice(-1), ["commit 5000"])
+    })
+    test("the state read right after begin is the cached one: read again until it changes", async () => {
+        const r = firmwareRig()
+        r.k.renewals = 1
+        r.updater.stale = 2
+        r.k.desiredFirmware = r.registry.reference()
+        await r.fw.cycle()
         expectEqual(r.updater.log.slice(-1), ["commit 5000"])
     })
 })
