@@ -84,6 +84,7 @@ const layers: Layer[] = [
             ...testFiles("test/apiserver"),
             ...testFiles("test/rack"),
             ...testFiles("test/rollout"),
+            ...testFiles("test/updater"),
             ...testFiles("test/integration"),
         ],
         count: nodeTestCount,

@@ -102,6 +102,7 @@ export class UpdaterMachine {
         this.previous = this.running && this.vmRunsOurs ? this.running : null
         this.running = { bytes, manifestDigest: e.manifestDigest }
         this.state = UpdaterState.Trial
+        // the clock starts when the new program does (set again once the deploy is done)
         this.trial = { deadline: this.hooks.now() + e.trialMs, panics: 0, trialMs: e.trialMs }
         void this.deploy(this.running)
     }
@@ -175,9 +176,13 @@ export class UpdaterMachine {
     private async deploy(image: Image | null) {
         this.deploying = true
         this.vmRunsOurs = false
+        const started = this.hooks.now()
         try {
             await this.hooks.deploy(image)
             this.vmRunsOurs = true
+            const t = this.trial
+            if (t) t.deadline = this.hooks.now() + t.trialMs
+            this.hooks.log?.(`updater: deployed in ${((this.hooks.now() - started) / 1000).toFixed(1)} s`)
         } catch (e: any) {
             // the VM went away mid-deploy: afterBoot() decides on the next power-on
             this.hooks.log?.(`updater: deploy failed: ${e.message}`)
