@@ -149,7 +149,7 @@ async function main() {
     const names = boardNames(String(user.NODE_NAME), count)
     const target = real ? await realTarget(user, names) : useCluster ? clusterTarget(user) : await emulatorTarget(user)
     console.log(`picokubelet: ${count} simulated board(s) against the ${target.label}`)
-    // one board has the bus to itself, and with it the updater service (sim/updater)
+    // one board has the bus to itself; a rack shares it, each board's roles bound to its own services
     const host = await SimulatorHost.start(() => {}, count > 1)
     const rack: RackBoard[] = names.map(node => ({ node, watch: new Watch(), cablePulled: false, starting: false }))
     let nodes: NodeLike[] = []

@@ -47,6 +47,8 @@ export interface UpdaterOptions {
     capacity?: number
     /** Deploys the board's own program again (a rollback past the first installed image). */
     deployOwn: () => Promise<void>
+    /** Called around each deploy this service makes (the simulator rebinds a rack board's roles). */
+    around?: { before(): Promise<void>; after(): void }
     log?: (line: string) => void
 }
 
@@ -115,14 +117,15 @@ export class UpdaterServer extends JDServiceServer {
         this.regs[Reg.Capacity].setValues([bytes])
     }
 
-    /** The board powered on and deployed its own program: puts the installed image back over it. */
-    async afterBoot() {
+    /** The board powered on and deployed its own program: puts the installed image back over it; whether it did. */
+    async afterBoot(): Promise<boolean> {
         const image = this.machine.afterBoot()
         this.sync()
-        if (!image) return
+        if (!image) return false
         await this.sendToVm(image)
         this.machine.deployed()
         this.sync()
+        return true
     }
 
     private after(change: () => void) {
@@ -148,12 +151,14 @@ export class UpdaterServer extends JDServiceServer {
     }
 
     private async deployToVm(image: Image | null) {
+        await this.opts.around?.before()
         try {
             if (image) await this.sendToVm(image)
             else await this.opts.deployOwn()
         } finally {
             this.sync()
         }
+        this.opts.around?.after()
     }
 
     /** What `devs` does to deploy: stop the program, stream the image through the manager's pipe, start it. */

@@ -3,12 +3,13 @@ import { randomBytes } from "node:crypto"
 import { eachLine, startChild, stopChild } from "./children"
 import { CLI, DeployTimeout, DevtoolsSession, startDevtools } from "./devtools"
 import { makeScratchProject, ScratchProject, Settings, writeProjectSettings } from "./project"
-import { bindOwnPlatform, setPlatformRole, stopAutoBinding } from "./roles"
+import { bindOwn, OwnService, PLATFORM_ROLE, setRoles, startAutoBinding, stopAutoBinding, UPDATER_ROLE } from "./roles"
 import { NodeBus, startBus } from "./bus"
 import { LedSample, LedWatcher } from "./led"
 import { PlatformDevice, PlatformServer } from "../../sim/platform/server"
 import { UpdaterDevice, UpdaterServer } from "../../sim/updater/server"
 import { SRV_DEVICE_SCRIPT_MANAGER } from "jacdac-ts"
+import { SRV_PICOKUBELET_PLATFORM, SRV_PICOKUBELET_UPDATER } from "../../sim/spec"
 
 export { Settings } from "./project"
 export type { LedSample } from "./led"
@@ -49,9 +50,8 @@ export interface BoardOptions {
     onCrash?: (code: number | string) => void
     /**
      * The Picokubelet Updater service (sim/updater), which installs firmware
-     * into this board's VM. Default: served, with the VM's capacity, when the
-     * board has the bus to itself; never on a shared bus (the firmware's role
-     * could bind another board's updater).
+     * into this board's VM. Default: served, with the VM's capacity (on a
+     * shared bus the firmware's role is bound to it by hand, as the platform's).
      */
     updater?: { capacity?: number } | false
 }
@@ -96,7 +96,7 @@ export class SimulatorHost {
             host.project = makeScratchProject({})
             host.devtools = await startDevtools(host.project.dir, onToolLog)
             host.nodeBus = await startBus()
-            if (shared) host.keeper = setInterval(() => void host.keepPlatformRoles(), KEEP_ROLES_MS)
+            if (shared) host.keeper = setInterval(() => void host.keepRoles(), KEEP_ROLES_MS)
         } catch (e) {
             await host.stop()
             throw e
@@ -131,9 +131,9 @@ export class SimulatorHost {
         return run
     }
 
-    /** Binds every running board's platform role to its own service again (see roles.ts). */
-    private async keepPlatformRoles() {
-        for (const b of this.boards) if (b.poweredOn && b.platformDeviceId) await setPlatformRole(this.bus!, b.deviceId, b.platformDeviceId)
+    /** Binds every running board's roles to its own services again (see roles.ts). */
+    private async keepRoles() {
+        for (const b of this.boards) if (b.poweredOn) await setRoles(this.bus!, b.deviceId, b.ownServices())
     }
 
     async stop() {
@@ -174,10 +174,11 @@ export class Board {
             this.platformDevice = new PlatformDevice(this.opts.platform ?? {})
             this.platformDevice.attach(bus)
         }
-        if (this.opts.updater !== false && !this.host.shared) {
+        if (this.opts.updater !== false) {
             this.updaterDevice = new UpdaterDevice({
                 capacity: this.opts.updater?.capacity,
                 deployOwn: () => this.host.deploy(this.deviceId, this.opts.entry ?? "src/main.ts", this.opts.settings),
+                around: this.updaterDeploys(),
                 log: line => this.opts.onToolLog?.(line),
             })
             this.updaterDevice.attach(bus)
@@ -254,7 +255,7 @@ export class Board {
      * the same one.
      */
     private async deploy() {
-        const fromIndex = this.logs.length
+        let fromIndex = this.logs.length
         for (let attempt = 1; ; attempt++) {
             try {
                 await this.host.deploy(this.deviceId, this.opts.entry ?? "src/main.ts", this.opts.settings)
@@ -266,37 +267,64 @@ export class Board {
                 await this.startVm()
             }
         }
-        await this.restoreInstalledImage()
-        if (this.host.shared && this.platformDevice) {
-            const bus = this.host.bus!
-            const platformId = this.platformDevice.deviceId
-            await this.waitForLog(/^config: /, 60000, fromIndex)
-            await bindOwnPlatform(bus, this.deviceId, platformId)
-            await this.waitForLog(/^socket \S+ open/, 60000, fromIndex)
-            await stopAutoBinding(bus, this.deviceId)
-            await bindOwnPlatform(bus, this.deviceId, platformId)
-            const ip = this.platformDevice.server.address
-            const own = () => [...this.logs.slice(fromIndex)].reverse().find(l => l.startsWith("platform: "))?.includes(` ip=${ip}`)
-            for (let i = 0; !own(); i++) {
-                if (i >= 40) throw new Error(`board ${this.deviceId}: its platform role is not bound to its own platform service (${ip})`)
-                await setPlatformRole(bus, this.deviceId, platformId)
-                await new Promise(r => setTimeout(r, 250))
-            }
+        fromIndex = (await this.restoreInstalledImage()) ?? fromIndex
+        await this.bindRoles(fromIndex)
+    }
+
+    /**
+     * On a shared bus, binds the program's roles to this board's services
+     * once it has created them (see roles.ts); `fromIndex` is where the
+     * program's log starts.
+     */
+    private async bindRoles(fromIndex: number) {
+        if (!this.host.shared || !this.platformDevice) return
+        const bus = this.host.bus!
+        const own = this.ownServices()
+        await this.waitForLog(/^config: /, 60000, fromIndex)
+        await bindOwn(bus, this.deviceId, own)
+        await this.waitForLog(/^socket \S+ open/, 60000, fromIndex)
+        await stopAutoBinding(bus, this.deviceId)
+        await bindOwn(bus, this.deviceId, own)
+        const ip = this.platformDevice.server.address
+        const bound = () => [...this.logs.slice(fromIndex)].reverse().find(l => l.startsWith("platform: "))?.includes(` ip=${ip}`)
+        for (let i = 0; !bound(); i++) {
+            if (i >= 40) throw new Error(`board ${this.deviceId}: its platform role is not bound to its own platform service (${ip})`)
+            await setRoles(bus, this.deviceId, own)
+            await new Promise(r => setTimeout(r, 250))
         }
     }
 
     /**
      * A board boots whatever its flash holds: the updater puts the image it
      * installed back over the program just deployed (the VM process keeps
-     * no flash of its own across a restart).
+     * no flash of its own across a restart). Where the log of the program it
+     * put back starts; undefined when it put none back.
      */
-    private async restoreInstalledImage() {
+    private async restoreInstalledImage(): Promise<number | undefined> {
         const updater = this.updaterDevice?.server
-        if (!updater) return
+        if (!updater) return undefined
         const vm = this.host.bus!.device(this.deviceId, true)?.services({ serviceClass: SRV_DEVICE_SCRIPT_MANAGER })[0]
         if (!vm) throw new Error(`the VM ${this.deviceId} has no DeviceScript manager on the bus`)
         await updater.attachVm(vm)
-        await updater.afterBoot()
+        const at = this.logs.length
+        return (await updater.afterBoot()) ? at : undefined
+    }
+
+    /**
+     * The updater deploys a new program (or the board's own, on a rollback):
+     * on a shared bus its roles bind afresh, so auto-binding goes back on
+     * until they are bound to this board's services again.
+     */
+    private updaterDeploys() {
+        let fromIndex = 0
+        return {
+            before: async () => {
+                fromIndex = this.logs.length
+                if (this.host.shared) await startAutoBinding(this.host.bus!, this.deviceId)
+            },
+            // not awaited by the updater: a program that never starts must not hold up its rollback
+            after: () => void this.bindRoles(fromIndex).catch(e => this.opts.onToolLog?.(`roles after an update: ${e.message}`)),
+        }
     }
 
     /** Kills the VM process and starts a new one (a board power cycle). */
@@ -343,7 +371,15 @@ export class Board {
         })
     }
 
-    /** The simulated updater service; undefined on a shared bus or with `updater: false`. */
+    /** @internal The services this process serves for the board, and the roles that must bind them. */
+    ownServices(): OwnService[] {
+        const own: OwnService[] = []
+        if (this.platformDevice) own.push({ deviceId: this.platformDevice.deviceId, serviceClass: SRV_PICOKUBELET_PLATFORM, role: PLATFORM_ROLE })
+        if (this.updaterDevice) own.push({ deviceId: this.updaterDevice.provider.deviceId, serviceClass: SRV_PICOKUBELET_UPDATER, role: UPDATER_ROLE })
+        return own
+    }
+
+    /** The simulated updater service; undefined with `updater: false`. */
     get updater(): UpdaterServer | undefined {
         return this.updaterDevice?.server
     }

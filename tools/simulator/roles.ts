@@ -1,11 +1,11 @@
 import { CMD_SET_REG, fromHex, JDBus, jdpack, Packet, RoleManagerCmd, RoleManagerReg, SRV_ROLE_MANAGER } from "jacdac-ts"
-import { SRV_PICOKUBELET_PLATFORM } from "../../sim/spec"
 
 // With several boards on one bus, a program's Platform role binds to
 // whichever platform service its VM finds first, maybe another board's: its
-// address, its heap and its cable would be someone else's. After a deploy
-// the role is bound by hand, with the VM's Role Manager set_role, to the
-// platform service this process serves for the board.
+// address, its heap and its cable would be someone else's (and through its
+// Updater role, another board would be flashed). After a deploy the roles
+// are bound by hand, with the VM's Role Manager set_role, to the services
+// this process serves for the board.
 //
 // The role's name is the one the compiler gives `new ds.PicokubeletPlatform()`
 // (read once with list_roles). list_roles itself is not used here: its
@@ -27,7 +27,16 @@ import { SRV_PICOKUBELET_PLATFORM } from "../../sim/spec"
 // take set_role (measured: the binding stays): with several boards the rack
 // shows each LED from the pattern its firmware logs, not from the pixels.
 
+/** A service this process serves for one board, and the role of the board's program that must bind it. */
+export interface OwnService {
+    deviceId: string
+    serviceClass: number
+    /** The name the compiler gives the role, e.g. "PicokubeletPlatform0" for `new ds.PicokubeletPlatform()`. */
+    role: string
+}
+
 export const PLATFORM_ROLE = "PicokubeletPlatform0"
+export const UPDATER_ROLE = "PicokubeletUpdater0"
 const TRIES = 8
 const EVERY_MS = 250
 
@@ -37,26 +46,28 @@ async function send(bus: JDBus, vmDeviceId: string, packet: Packet) {
 }
 
 /**
- * set_role of the platform role to `platformDeviceId`. jacdac-c finds the
- * role's name length as the payload size minus sizeof its command struct,
- * which is 9 bytes packed and 16 padded: both forms are sent, and the one
- * that does not match names no role and is ignored.
+ * set_role of each role to its own service. jacdac-c finds the role's name
+ * length as the payload size minus sizeof its command struct, which is 9
+ * bytes packed and 16 padded: both forms are sent, and the one that does not
+ * match names no role and is ignored.
  */
-export async function setPlatformRole(bus: JDBus, vmDeviceId: string, platformDeviceId: string) {
-    const target = bus.device(platformDeviceId, true)?.services({ serviceClass: SRV_PICOKUBELET_PLATFORM })[0]
-    if (!target) return
-    for (const pad of [0, 7]) {
-        const payload = jdpack<[Uint8Array, number, string]>("b[8] u8 s", [fromHex(platformDeviceId), target.serviceIndex, PLATFORM_ROLE])
-        const padded = new Uint8Array(payload.length + pad)
-        padded.set(payload)
-        await send(bus, vmDeviceId, Packet.from(RoleManagerCmd.SetRole, padded))
+export async function setRoles(bus: JDBus, vmDeviceId: string, own: OwnService[]) {
+    for (const o of own) {
+        const target = bus.device(o.deviceId, true)?.services({ serviceClass: o.serviceClass })[0]
+        if (!target) continue
+        for (const pad of [0, 7]) {
+            const payload = jdpack<[Uint8Array, number, string]>("b[8] u8 s", [fromHex(o.deviceId), target.serviceIndex, o.role])
+            const padded = new Uint8Array(payload.length + pad)
+            padded.set(payload)
+            await send(bus, vmDeviceId, Packet.from(RoleManagerCmd.SetRole, padded))
+        }
     }
 }
 
-/** set_role a few times while the program creates the role. */
-export async function bindOwnPlatform(bus: JDBus, vmDeviceId: string, platformDeviceId: string) {
+/** set_role a few times while the program creates the roles. */
+export async function bindOwn(bus: JDBus, vmDeviceId: string, own: OwnService[]) {
     for (let i = 0; i < TRIES; i++) {
-        await setPlatformRole(bus, vmDeviceId, platformDeviceId)
+        await setRoles(bus, vmDeviceId, own)
         await new Promise(r => setTimeout(r, EVERY_MS))
     }
 }
@@ -64,4 +75,9 @@ export async function bindOwnPlatform(bus: JDBus, vmDeviceId: string, platformDe
 /** Auto-binding off, once every role the program needs is bound (its socket's among them). */
 export async function stopAutoBinding(bus: JDBus, vmDeviceId: string) {
     await send(bus, vmDeviceId, Packet.from(CMD_SET_REG | RoleManagerReg.AutoBind, new Uint8Array([0])))
+}
+
+/** Auto-binding on again, before a new program creates its roles. */
+export async function startAutoBinding(bus: JDBus, vmDeviceId: string) {
+    await send(bus, vmDeviceId, Packet.from(CMD_SET_REG | RoleManagerReg.AutoBind, new Uint8Array([1])))
 }
