@@ -107,6 +107,14 @@ describe("firmware updates from an OCI registry", { skip: process.env.PICOKUBELE
         )
         const seconds = (Date.now() - start) / 1000
         t.diagnostic(`annotation to Ready on v0.2.0: ${seconds.toFixed(1)} s`)
+        // the lease renewals the API server saw while the node pulled, and across the restart
+        const windowsAt = blobRequests("sha256:" + v2.sha256).map(w => w.at)
+        const renewals = api.log.entries.filter(e => e.method === "PATCH" && e.path.startsWith(`/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${NODE}`) && e.status === 200).map(e => e.time)
+        const maxGap = (from: number, to: number) => {
+            const ts = [from, ...renewals.filter(x => x > from && x < to), to]
+            return Math.max(...ts.slice(1).map((x, i) => x - ts[i])) / 1000
+        }
+        t.diagnostic(`longest time without a renewal: ${maxGap(windowsAt[0], windowsAt[windowsAt.length - 1]).toFixed(1)} s during the pull (${windowsAt.length} windows in ${((windowsAt[windowsAt.length - 1] - windowsAt[0]) / 1000).toFixed(1)} s, RENEW_SECS=${RENEW_S}), ${maxGap(start, Date.now()).toFixed(1)} s from annotation to Ready (the restart included)`)
         assert.match(nodeInfo(api).osImage, /^picokubelet v0\.2\.0 on DeviceScript$/)
         await eventually("status running", 30_000, () => (firmwareStatus(api) === "running" ? true : undefined))
         // every window a Range request of at most WINDOW_BYTES, the whole layer once

@@ -37,7 +37,7 @@ describe("kubelet against a real control plane", () => {
         const wide = await cluster.kubectl.run("get", "node", NODE, "-o", "wide")
         assert.match(
             wide,
-            /\nesp-real-01\s+Ready\s+<none>\s+\S+\s+v1\.31\.1-picokubelet\s+192\.168\.0\.111\s+<none>\s+picokubelet v\S+ on DeviceScript\s+devicescript-simulator\s+lies:\/\/0\.1\.0/
+            /\nesp-real-01\s+Ready\s+<none>\s+\S+\s+v1\.31\.1-picokubelet\s+192\.168\.0\.111\s+<none>\s+picokubelet (?:v\S+ )?on DeviceScript\s+devicescript-simulator\s+lies:\/\/0\.1\.0/
         )
         assert.deepEqual(node.status.capacity, { cpu: "240m", memory: "320Ki", pods: "8" })
         assert.ok(node.spec.taints.some((t: any) => t.key === "picokubelet.dev/no-containers" && t.effect === "NoSchedule"))

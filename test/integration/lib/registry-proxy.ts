@@ -11,6 +11,8 @@ export interface ProxiedRequest {
     range?: string
     status: number
     bytes: number
+    /** Date.now() when the request came. */
+    at: number
 }
 
 /** What to do with the n-th request (counted from 1): pass it on, answer a status, or flip a byte of its body. */
@@ -27,7 +29,7 @@ export interface RegistryProxy {
 export async function startRegistryProxy(upstreamPort: number): Promise<RegistryProxy> {
     const proxy: RegistryProxy = { host: "", requests: [], fault: () => undefined, stop: async () => {} }
     const server = createServer((req, res) => {
-        const record: ProxiedRequest = { method: req.method!, path: req.url!, range: req.headers.range, status: 0, bytes: 0 }
+        const record: ProxiedRequest = { method: req.method!, path: req.url!, range: req.headers.range, status: 0, bytes: 0, at: Date.now() }
         proxy.requests.push(record)
         const fault = proxy.fault(req, proxy.requests.length)
         if (fault && fault !== "corrupt") {
