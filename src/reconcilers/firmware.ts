@@ -142,7 +142,7 @@ export class FirmwareReconciler {
         } else if (state === STATE_TRIAL) {
             await this.k.postEvent(node, "Normal", "FirmwareStarted", `Started firmware ${this.k.identity.firmwareVersion} (${this.running}) on trial`)
         }
-        console.log(`firmware: running ${this.running || "an image the updater did not install"} (${this.k.identity.firmwareVersion}), updater state ${state}`)
+        console.log(`firmware: running ${this.running || "an image the updater did not install"} (${this.k.identity.firmwareVersion || "no version"}), updater state ${state}`)
     }
 
     private async confirm() {
