@@ -4,6 +4,7 @@
 //
 // The registry speaks plain HTTP only on loopback, as containerd and Docker
 // treat localhost; anywhere else it is HTTPS.
+import { Endpoint } from "./auth"
 
 export const FIRMWARE_ANNOTATION = "picokubelet.dev/firmware"
 export const FIRMWARE_DIGEST_ANNOTATION = "picokubelet.dev/firmware-digest"
@@ -13,10 +14,8 @@ const DIGEST_PREFIX = "sha256:"
 const HEX_DIGITS = "0123456789abcdef"
 const ZERO_DIGEST = "0000000000000000000000000000000000000000000000000000000000000000"
 
-export interface ImageReference {
-    host: string
-    port: number
-    tls: boolean
+/** A registry (the reference's host, port and scheme) and what to pull from it. */
+export interface ImageReference extends Endpoint {
     repository: string
     /** "sha256:<64 hex>", the manifest's digest. */
     digest: string
