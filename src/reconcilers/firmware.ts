@@ -277,9 +277,9 @@ export class FirmwareReconciler {
      * 500 ms register cache: the updater reports each change, and a missed
      * report is made good by reading again past the cache's life.
      */
-    private async settled(reg: Readable<number>, done: (v: number) => boolean): Promise<number> {
+    private async settled(reg: Readable<number>, done: (v: number) => boolean, polls = SETTLE_POLLS): Promise<number> {
         let v = await reg.read()
-        for (let polls = 0; !done(v) && polls < SETTLE_POLLS; polls++) {
+        for (let i = 0; !done(v) && i < polls; i++) {
             await this.k.timer.sleep(SETTLE_POLL_MS)
             v = await reg.read()
         }
@@ -300,13 +300,8 @@ export class FirmwareReconciler {
         }
         console.log(`firmware: commit ${ref.digest}`)
         await u.commit()
-        const deadline = k.timer.now() + COMMIT_WAIT_MS
-        while (k.timer.now() < deadline) {
-            await k.timer.sleep(500)
-            const state = await u.state.read()
-            if (state === STATE_FAILED) return await this.refuse(desired, await u.error.read())
-            if (state === STATE_TRIAL) return
-        }
+        const state = await this.settled(u.state, s => s === STATE_FAILED || s === STATE_TRIAL, COMMIT_WAIT_MS / SETTLE_POLL_MS)
+        if (state === STATE_FAILED) await this.refuse(desired, await u.error.read())
     }
 }
 
