@@ -30,6 +30,12 @@ export interface ClusterOptions {
     dataDir?: string
     /** Progress lines (builds, start-up); default console.log. */
     log?: (line: string) => void
+    /**
+     * Writes every request's audit event (level Metadata: user, verb, object,
+     * received and completed times; no bodies) to `auditLogFile`, so a
+     * benchmark can count each client's requests as the server saw them.
+     */
+    auditLog?: boolean
 }
 
 export interface Cluster {
@@ -48,6 +54,8 @@ export interface Cluster {
     /** A node's bootstrap token, in group system:bootstrappers:picokubelet:<node>. */
     tokenFor(node: string): string
     dataDir: string
+    /** JSON lines of audit.k8s.io/v1 Events, when started with `auditLog`. */
+    auditLogFile?: string
     kubectl: Kubectl
     /** A node's ServiceAccount picokubelet/<node>'s long-lived token (deploy/serviceaccount-token.yaml); default the first node's. */
     serviceAccountToken(node?: string): Promise<string>
@@ -75,7 +83,7 @@ function logTail(file: string, lines = 30): string {
     return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n")
 }
 
-function kubeconfig(url: string, caFile: string, user: string, client: KeyPair): string {
+export function kubeconfig(url: string, caFile: string, user: string, client: KeyPair): string {
     return [
         "apiVersion: v1",
         "kind: Config",
@@ -305,6 +313,13 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         "--allow-privileged=true",
         "--profiling=false",
     ]
+    const auditLogFile = opts.auditLog ? join(logDir, "audit.log") : undefined
+    if (auditLogFile) {
+        const policy = join(dataDir, "audit-policy.yaml")
+        // one event per request, at its end: the completed event carries the received time too
+        writeFileSync(policy, "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n  - level: Metadata\n")
+        apiserverArgs.push(`--audit-policy-file=${policy}`, `--audit-log-path=${auditLogFile}`)
+    }
     const startApiServer = async () => {
         procs.start("kube-apiserver", binaries["kube-apiserver"], apiserverArgs, dataDir)
         await waitFor("kube-apiserver", "ready (/readyz)", 90000, async () => (await httpsStatus(apiPort, "/readyz", adminTls)) === 200)
@@ -375,6 +390,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
             nodeNames,
             tokenFor,
             dataDir,
+            auditLogFile,
             kubectl,
             async serviceAccountToken(node = nodeNames[0]) {
                 tokenFor(node) // a node startCluster made an identity for
