@@ -1,0 +1,85 @@
+// A real kube-apiserver's audit log (tools/cluster's `auditLog`: level
+// Metadata, one event per request at its end) read as a client's requests, and
+// a proxy's timed chunks split by which of those requests was in flight: the
+// way to tell a lease renewal's bytes from a status post's when TLS hides the
+// requests from the proxy.
+import { readFileSync } from "node:fs"
+import { Chunk } from "./tcp-proxy"
+
+export interface AuditRequest {
+    id: string
+    user: string
+    verb: string
+    resource: string
+    subresource: string
+    namespace: string
+    name: string
+    uri: string
+    /** Epoch ms: received, and the reply complete (for a watch: when it started streaming). */
+    received: number
+    done: number
+    /** A watch (or another long-running request): its bytes are spread over its whole life. */
+    longRunning: boolean
+}
+
+/** Every request `user` made that the server received in [from, to), one per audit ID. */
+export function auditRequests(file: string, user: string, from: number, to: number): AuditRequest[] {
+    const byId = new Map<string, AuditRequest>()
+    for (const line of readFileSync(file, "utf8").split("\n")) {
+        if (!line.includes(`"username":"${user}"`)) continue
+        const e = JSON.parse(line)
+        const received = Date.parse(e.requestReceivedTimestamp)
+        if (e.user?.username !== user || received < from || received >= to) continue
+        const ref = e.objectRef ?? {}
+        byId.set(e.auditID, {
+            id: e.auditID,
+            user,
+            verb: e.verb,
+            resource: ref.resource ?? "",
+            subresource: ref.subresource ?? "",
+            namespace: ref.namespace ?? "",
+            name: ref.name ?? "",
+            uri: e.requestURI,
+            received,
+            done: Date.parse(e.stageTimestamp),
+            longRunning: e.verb === "watch" || e.stage === "ResponseStarted",
+        })
+    }
+    return [...byId.values()].sort((a, b) => a.received - b.received)
+}
+
+/**
+ * How far outside a request's [received, done] a chunk may be and still be
+ * its: the request's bytes reach the proxy just before the server stamps it
+ * received, the reply just after it is complete, and a watch event the write
+ * causes (the client's own watch echoing it back) follows within moments.
+ */
+export const SLACK_MS = 100
+
+/**
+ * Each chunk's stream: the label `classify` gives the short request nearest to
+ * it (within SLACK_MS), else `rest` (watch events, keep-alive pings, TLS
+ * handshakes and records no request explains).
+ */
+export function attribute(chunks: Chunk[], requests: AuditRequest[], classify: (r: AuditRequest) => string, rest: string) {
+    const short = requests.filter(r => !r.longRunning)
+    const totals = new Map<string, { up: number; down: number }>()
+    for (const c of chunks) {
+        let best: AuditRequest | undefined
+        let bestDistance = Infinity
+        for (const r of short) {
+            // upstream bytes precede the reply; downstream ones follow the request's arrival
+            const start = c.up ? r.received - SLACK_MS : r.received
+            const end = c.up ? r.done : r.done + SLACK_MS
+            if (c.at < start || c.at > end) continue
+            const distance = c.up ? Math.abs(r.received - c.at) : Math.abs(c.at - r.done)
+            if (distance < bestDistance) [best, bestDistance] = [r, distance]
+        }
+        const label = best ? classify(best) : rest
+        const t = totals.get(label) ?? { up: 0, down: 0 }
+        if (c.up) t.up += c.bytes
+        else t.down += c.bytes
+        totals.set(label, t)
+    }
+    return totals
+}
