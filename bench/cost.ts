@@ -17,7 +17,7 @@ export interface Stream {
 }
 
 export interface ClientCost {
-    key: "ours" | "seed" | "kubelet"
+    key: "ours" | "seed" | "kubelet" | "kwok" | "virtual-kubelet"
     name: string
     /** One line on what the client does in steady state. */
     pattern: string

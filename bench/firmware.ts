@@ -16,6 +16,9 @@ export interface Line {
 /** The program died, or did not log what it should have in time. */
 export class FirmwareFailure extends Error {}
 
+/** The API server the firmware talks to: the emulator, or a proxy in front of a real one. */
+export type FirmwareTarget = Pick<ApiServer, "port" | "caFile"> & { tokens: Pick<ApiServer["tokens"], "bootstrap"> }
+
 export interface FirmwareOptions {
     node: string
     /** Settings on top of the emulator's address and bootstrap token. */
@@ -40,7 +43,7 @@ export class Firmware {
 
     private constructor() {}
 
-    static async start(api: ApiServer, opts: FirmwareOptions): Promise<Firmware> {
+    static async start(api: FirmwareTarget, opts: FirmwareOptions): Promise<Firmware> {
         const fw = new Firmware()
         fw.sim = await Simulator.start({
             entry: opts.entry,

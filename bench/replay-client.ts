@@ -17,17 +17,31 @@ export interface ReplayOptions {
     keepAlive: boolean
 }
 
+/** Where a replay sends its requests: the emulator, or a proxy in front of a real API server. */
+export type ReplayServer = Pick<ApiServer, "url" | "caFile">
+
+/** A replayed client's steady state, one request (or cycle) per call. */
+export interface ReplaySteps {
+    renew(): Promise<void>
+    postStatus(): Promise<void>
+}
+
+/** `step` `times` times, one after another. */
+export async function repeat(times: number, step: () => Promise<void>) {
+    for (let i = 0; i < times; i++) await step()
+}
+
 export class ReplayClient {
     private readonly agent: Agent | false
     private readonly ca: Buffer
     private readonly url: URL
 
     constructor(
-        api: ApiServer,
+        server: ReplayServer,
         private readonly opts: ReplayOptions
     ) {
-        this.url = new URL(api.url)
-        this.ca = readFileSync(api.caFile!)
+        this.url = new URL(server.url)
+        this.ca = readFileSync(server.caFile!)
         this.agent = opts.keepAlive ? new Agent({ keepAlive: true, maxSockets: 1 }) : false
     }
 

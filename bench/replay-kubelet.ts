@@ -8,15 +8,15 @@ import { STRATEGIC_MERGE_PATCH } from "../src/k8s/api"
 import { leaseBody } from "../src/k8s/bodies"
 import { leasePath, LEASES_PATH, nodePath } from "../src/k8s/paths"
 import { formatMicroTime, formatTime } from "../src/time/rfc3339"
-import { ClientCost, windowStream } from "./cost"
+import { ClientCost, Stream, windowStream } from "./cost"
 import { Plan, REAL } from "./plan"
-import { healthyConditions, registerNode, ReplayClient } from "./replay-client"
+import { healthyConditions, registerNode, repeat, ReplayClient, ReplayServer, ReplaySteps } from "./replay-client"
 import { measureWindow } from "./traffic"
 
-const NODE = "esp-kube-01"
+export const KUBELET_NODE = "esp-kube-01"
 /** The kubelet's conditions, in the order it reports them. */
 const STANDARD = ["MemoryPressure", "DiskPressure", "PIDPressure", "Ready"]
-const owns = (e: LogEntry) => e.path.includes(`/${NODE}`)
+const owns = (e: LogEntry) => e.path.includes(`/${KUBELET_NODE}`)
 
 function standardConditions(nowMs: number): any[] {
     const all = healthyConditions(nowMs)
@@ -33,39 +33,44 @@ function heartbeatDiff(nowMs: number): string {
     })
 }
 
+// a kubelet authenticates with a client certificate, once per connection;
+// the 23-byte bootstrap token is the closest per-request cost a token takes
+export const kubeletClient = (server: ReplayServer, bootstrapToken: string) =>
+    new ReplayClient(server, { token: bootstrapToken, userAgent: "kubelet/v1.31.1 (linux/arm64) kubernetes/948afe5", keepAlive: true })
+
+/** The kubelet booted on `client` (not measured): its steady state's two requests. */
+export async function bootKubelet(client: ReplayClient): Promise<ReplaySteps> {
+    // register, create the Lease owned by the Node
+    const node = await registerNode(client, KUBELET_NODE, standardConditions(Date.now()))
+    let lease = await client.call("POST", LEASES_PATH, leaseBody(KUBELET_NODE, node.metadata.uid, 40, formatMicroTime(Date.now())))
+    return {
+        async renew() {
+            lease.spec.renewTime = formatMicroTime(Date.now())
+            lease = await client.call("PUT", leasePath(KUBELET_NODE), JSON.stringify(lease))
+        },
+        async postStatus() {
+            await client.call("PATCH", nodePath(KUBELET_NODE) + "/status", heartbeatDiff(Date.now()), STRATEGIC_MERGE_PATCH)
+        },
+    }
+}
+
+export const kubeletCost = (streams: Stream[]): ClientCost => ({
+    key: "kubelet",
+    name: "upstream kubelet (replayed)",
+    pattern: "one keep-alive connection, PUT of the whole Lease; heartbeat diff of 4 conditions",
+    streams,
+})
+
 export async function replayKubelet(api: ApiServer, plan: Plan): Promise<ClientCost> {
-    // a kubelet authenticates with a client certificate, once per connection;
-    // the 23-byte bootstrap token is the closest per-request cost the emulator takes
-    const client = new ReplayClient(api, {
-        token: api.tokens.bootstrap,
-        userAgent: "kubelet/v1.31.1 (linux/arm64) kubernetes/948afe5",
-        keepAlive: true,
-    })
+    const client = kubeletClient(api, api.tokens.bootstrap)
     try {
-        // boot (not measured): register, create the Lease owned by the Node
-        const node = await registerNode(client, NODE, standardConditions(Date.now()))
-        let lease = await client.call("POST", LEASES_PATH, leaseBody(NODE, node.metadata.uid, 40, formatMicroTime(Date.now())))
-
-        const renewed = await measureWindow(api, owns, async () => {
-            for (let i = 0; i < plan.wire.renewals; i++) {
-                lease.spec.renewTime = formatMicroTime(Date.now())
-                lease = await client.call("PUT", leasePath(NODE), JSON.stringify(lease))
-            }
-        })
-        const posted = await measureWindow(api, owns, async () => {
-            for (let i = 0; i < plan.wire.statusPosts; i++)
-                await client.call("PATCH", nodePath(NODE) + "/status", heartbeatDiff(Date.now()), STRATEGIC_MERGE_PATCH)
-        })
-
-        return {
-            key: "kubelet",
-            name: "upstream kubelet (replayed)",
-            pattern: "one keep-alive connection, PUT of the whole Lease; heartbeat diff of 4 conditions",
-            streams: [
-                windowStream("lease renewals", renewed, plan.wire.renewals, REAL.renewalsPerHour),
-                windowStream("status posts", posted, plan.wire.statusPosts, REAL.statusPostsPerHour),
-            ],
-        }
+        const kubelet = await bootKubelet(client)
+        const renewed = await measureWindow(api, owns, () => repeat(plan.wire.renewals, kubelet.renew))
+        const posted = await measureWindow(api, owns, () => repeat(plan.wire.statusPosts, kubelet.postStatus))
+        return kubeletCost([
+            windowStream("lease renewals", renewed, plan.wire.renewals, REAL.renewalsPerHour),
+            windowStream("status posts", posted, plan.wire.statusPosts, REAL.statusPostsPerHour),
+        ])
     } finally {
         client.close()
     }
