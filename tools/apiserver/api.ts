@@ -16,8 +16,10 @@ import { continueExpired, decodeContinue, encodeContinue, futureRevision, page, 
 import { decodeError } from "./validation"
 import { NODE_COLUMNS, nodeCells } from "./printers"
 import {
-    deleteOptions, jsonBody, parseResourcePath, patchType, selector, shapeOf, type ApiRequest, type Shape, type Target,
+    deleteOptions, jsonBody, parseResourcePath, patchType, selector, type ApiRequest, type Target,
 } from "./request"
+import { MEDIA_TYPES, negotiate, noConversion, producesFor, resourceScope, routeAccepts, type Convert, type MediaType } from "./negotiation"
+import { PROTOBUF, protobufSchema } from "./protobuf"
 
 export type { ApiRequest } from "./request"
 
@@ -69,8 +71,16 @@ export class Api {
             // a bug here must reach the test as a 500, not take the server down
             const err = e instanceof ApiError ? e : internalError(e)
             Object.assign(headers, err.headers)
-            return { code: err.code, headers, body: encode(err.body) }
+            const { code, contentType, body } = errorBody(req, err)
+            headers["Content-Type"] = contentType
+            return { code, headers, body }
         }
+    }
+
+    /** An object in the negotiated encoding. */
+    private encodeAs(media: MediaType, obj: Obj): Buffer {
+        this.contentType = media.contentType
+        return media.encoding === "protobuf" ? protobufSchema().encode(obj) : encode(obj)
     }
 
     private route(req: ApiRequest, user: User): [number, Buffer] {
@@ -95,30 +105,54 @@ export class Api {
         }
         const def = target.def
         if (!def || (target.subresource && (target.subresource !== "status" || !def.hasStatus))) throw pathNotFound()
+        // go-restful's route choice: the PATCH route consumes patch types only, then Accept must name a type it produces
+        if (req.method === "PATCH" && !patchType(req)) throw unsupportedMediaType()
+        const produces = producesFor(target.verb)
+        if (!routeAccepts(req.headers.accept, produces)) throw notAcceptableRoute(req, produces)
+        // the handler's negotiation: the Table printer is the emulator's for nodes only
+        const media = negotiate(req.headers.accept, resourceScope(def.resource === "nodes"), "v1")
+        if (!media) throw notAcceptable(`only the following media types are accepted: ${MEDIA_TYPES.join(", ")}`)
         const manager = managerName(target.query.get("fieldManager"), req.headers["user-agent"])
+        const reply = (code: number, obj: Obj): [number, Buffer] => [code, this.encodeAs(media, this.transform(def, obj, media.convert))]
         switch (target.verb) {
-            case "get": {
-                const shape = shapeOf(req.headers.accept, def)
-                const obj = this.mustGet(def, target)
-                return [200, encode(shape === "table" ? this.table([obj]) : this.shape(obj, shape))]
-            }
-            case "list": {
-                const shape = shapeOf(req.headers.accept, def)
-                if (shape !== "table") return [200, encode(this.list(def, target, shape))]
-                const list = this.list(def, target, "full")
-                return [200, encode(this.table(list.items, list.metadata))]
-            }
+            case "get":
+                return reply(200, this.mustGet(def, target))
+            case "list":
+                return reply(200, this.list(def, target))
             case "create":
-                return [201, encode(this.create(def, target, jsonBody(req), manager))]
+                return reply(201, this.create(def, target, jsonBody(req), manager))
             case "update":
-                return [200, encode(this.update(def, target, jsonBody(req), manager))]
+                return reply(200, this.update(def, target, jsonBody(req), manager))
             case "patch":
-                return [200, encode(this.patch(def, target, req, manager))]
+                return reply(200, this.patch(def, target, req, manager))
             case "delete":
-                return [200, encode(this.delete(def, target, req))]
+                return reply(200, this.delete(def, target, req))
             default:
                 throw methodNotAllowed()
         }
+    }
+
+    /**
+     * transformResponseObject: what as=, g= and v= ask of any verb's reply.
+     * A Status is never converted; a list is no PartialObjectMetadata nor an
+     * object a PartialObjectMetadataList, and the message names the internal
+     * Go type, as upstream's %T does.
+     */
+    private transform(def: ResourceDef, obj: Obj, convert: Convert | undefined): Obj {
+        if (!convert || obj.kind === "Status") return obj
+        const isList = Array.isArray(obj.items)
+        const goType = `*${def.group ? def.group.split(".")[0] : "core"}.${def.kind}${isList ? "List" : ""}`
+        const apiVersion = `${convert.group}/${convert.version}`
+        const partial = (o: Obj) => ({ kind: "PartialObjectMetadata", apiVersion, metadata: o.metadata })
+        if (convert.kind === "Table") return isList ? this.table(obj.items, obj.metadata) : this.table([obj])
+        if (convert.kind === "PartialObjectMetadata") {
+            if (isList) throw notAcceptable(`you requested PartialObjectMetadata, but the requested object is a list (${goType})`)
+            return partial(obj)
+        }
+        if (!isList) throw notAcceptable(`you requested PartialObjectMetadataList, but the requested object is not a list (${goType})`)
+        // the conversion leaves an empty list's items a nil slice: null, where a full list has []
+        const items = obj.items.length > 0 ? obj.items.map(partial) : null
+        return { kind: "PartialObjectMetadataList", apiVersion, metadata: obj.metadata, items }
     }
 
     private gr = (def: ResourceDef) => ({ group: def.group, resource: def.resource })
@@ -143,17 +177,12 @@ export class Api {
         }
     }
 
-    private shape(obj: Obj, shape: Shape): Obj {
-        if (shape === "full") return obj
-        return { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: obj.metadata }
-    }
-
     /**
      * A list, paged by ?limit= and ?continue= as tools/apiserver/paging.ts
      * describes: the first page at the latest revision, the next ones at the
      * revision the token carries.
      */
-    private list(def: ResourceDef, t: Target, shape: Shape): Obj {
+    private list(def: ResourceDef, t: Target): Obj {
         const limit = parseLimit(t.query)
         const select = selector(t.query, def.fieldLabels)
         const unfiltered = !t.query.get("fieldSelector") && !t.query.get("labelSelector")
@@ -185,13 +214,9 @@ export class Api {
             if (unfiltered) metadata.remainingItemCount = paged.remaining
         }
         const items = paged.items.map(o => {
-            if (shape === "metadata") return this.shape(o, shape)
             const { kind: _k, apiVersion: _a, ...rest } = o
             return rest
         })
-        // the metadata conversion leaves an empty list's items a nil slice: null, where a full list has []
-        if (shape === "metadata")
-            return { kind: "PartialObjectMetadataList", apiVersion: "meta.k8s.io/v1", metadata, items: items.length > 0 ? items : null }
         return { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata, items }
     }
 
@@ -345,6 +370,34 @@ export class Api {
         const marked = this.store.touch(def.resource, pod)
         if (grace === 0) this.store.remove(def.resource, marked)
         return marked
+    }
+}
+
+const notAcceptable = (message: string) => new ApiError(406, failure(406, "NotAcceptable", message))
+
+/** go-restful's own 406, with what the route produces; a write without Content-Length is its 415. */
+function notAcceptableRoute(req: ApiRequest, produces: string[]): ApiError {
+    const available = `Available representations: ${produces.join(", ")}`
+    if (["POST", "PUT", "PATCH"].includes(req.method) && req.headers["content-length"] === undefined)
+        return new ApiError(415, failure(415, "UnsupportedMediaType", `415: Unsupported Media Type\n\n${available}`, {}))
+    return new ApiError(406, failure(406, "NotAcceptable", `406: Not Acceptable\n\n${available}`, {}))
+}
+
+/**
+ * An error as ErrorNegotiated writes it: in the type Accept asks for, no
+ * conversion allowed; when nothing is acceptable so (as=... alone, say),
+ * indented JSON without a newline (WriteRawJSON) rather than a second error.
+ */
+function errorBody(req: ApiRequest, err: ApiError): { code: number; contentType: string; body: Buffer } {
+    const media = negotiate(req.headers.accept, noConversion)
+    const json = { code: err.code, contentType: "application/json" }
+    if (!media) return { ...json, body: Buffer.from(JSON.stringify(err.body, null, 2)) }
+    if (media.encoding !== "protobuf") return { ...json, body: encode(err.body) }
+    try {
+        return { code: err.code, contentType: PROTOBUF, body: protobufSchema().encode(err.body) }
+    } catch (e) {
+        // no schema (no Go to fetch it with): said in JSON, the one encoding left
+        return { code: 500, contentType: "application/json", body: encode(internalError(e).body) }
     }
 }
 

@@ -4,7 +4,7 @@
 import { labelMatcher } from "./labels"
 import type { Attributes } from "./rbac"
 import { findResource, type ResourceDef } from "./resources"
-import { ApiError, badRequest, failure, unsupportedMediaType } from "./status"
+import { badRequest, unsupportedMediaType } from "./status"
 import type { Obj } from "./store"
 
 export interface ApiRequest {
@@ -26,8 +26,6 @@ export function patchType(req: ApiRequest): "json" | "merge" | "strategic" | und
     return patchTypes[mediaType(req.headers["content-type"])]
 }
 
-export type Shape = "full" | "metadata" | "table"
-
 export interface Target extends Attributes {
     def?: ResourceDef
     version: string
@@ -44,26 +42,6 @@ export function jsonBody(req: ApiRequest): Obj {
     } catch (e) {
         throw badRequest(`the object provided is unrecognized: ${(e as Error).message}`)
     }
-}
-
-/**
- * Accept: the first acceptable alternative wins, as in the real negotiation.
- * Tables are printed for nodes only (what kubectl get nodes needs); for other
- * resources kubectl's own fallback alternative, plain JSON, is taken.
- */
-export function shapeOf(accept: string | undefined, def: ResourceDef): Shape {
-    for (const alt of (accept ?? "application/json").split(",")) {
-        const [type, ...params] = alt.split(";").map(s => s.trim())
-        if (type !== "application/json" && type !== "*/*" && type !== "application/*") continue
-        const as = params.find(p => p.startsWith("as="))?.slice(3)
-        if (!as) return "full"
-        if (as === "PartialObjectMetadata" || as === "PartialObjectMetadataList") return "metadata"
-        if (as === "Table" && params.includes("v=v1") && def.resource === "nodes") return "table"
-    }
-    throw new ApiError(
-        406,
-        failure(406, "NotAcceptable", "only the following media types are accepted: application/json, application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1")
-    )
 }
 
 function fieldValue(obj: Obj, path: string): string {

@@ -9,6 +9,8 @@ import type { Clock } from "./clock"
 import type { Faults, FaultKind, FaultSpec } from "./faults"
 import { encodeResponse } from "./framing"
 import { HttpParseError, RequestParser, type HttpRequest } from "./http1"
+import { isProtobuf } from "./negotiation"
+import { loadProtobufOnce } from "./protobuf"
 import { serverFault } from "./status"
 
 export interface LogEntry {
@@ -211,6 +213,8 @@ export class WireServer {
             return new Promise(resolve => sock.end(junk, () => resolve()))
         }
         const injected = fault?.kind === "status" ? serverFault(fault.code ?? 500, retryAfter(fault)) : undefined
+        if (isProtobuf(req.headers.accept)) await loadProtobufOnce()
+        if (sock.destroyed) return
         let reply = this.o.api.handle(req, injected)
         if (fault?.kind === "oversize") reply = pad(reply, fault.bytes ?? 1 << 20)
         const close = wantsClose(req)
