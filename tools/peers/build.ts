@@ -71,7 +71,7 @@ const virtualKubelet: Peer = {
     name: "virtual-kubelet",
     version: VK_VERSION,
     // the main's source is part of the recipe: an edited main is built again
-    recipe: `1 ${VK_MODULE}@${VK_VERSION} CGO_ENABLED=0; ${["go.mod", "main.go"].map(f => readFileSync(join(VK_SOURCE, f), "utf8")).join("\n")}`.replace(/\s+/g, " "),
+    recipe: `1 ${VK_MODULE}@${VK_VERSION} CGO_ENABLED=0; ${["go.mod", "main.go"].map(f => readFileSync(join(VK_SOURCE, f), "utf8")).join("\n")}`.replace(/\s+/g, " ").trim(),
     files: ["virtual-kubelet"],
     async build(go, dir, logFile) {
         const src = join(dir, "src")
