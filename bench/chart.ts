@@ -7,6 +7,8 @@ const COLORS: Record<string, string> = {
     "lease renewals": "#4e79a7",
     "status posts": "#f28e2b",
     "reconnects and other": "#e15759",
+    "pod listings": "#76b7b2",
+    "watches, reconnects and other": "#e15759",
 }
 const W = 760
 const LEFT = 230
@@ -32,7 +34,13 @@ function tickStep(max: number): number {
     return [1, 2, 5, 10].map(m => m * p).find(s => s >= raw)!
 }
 
-export function wireCostSvg(clients: ClientCost[], goals: GoalMark[], subtitle: string): string {
+/** `highlight`: the client drawn in bold with its bar outlined (ours, among peers). */
+export function wireCostSvg(
+    clients: ClientCost[],
+    goals: GoalMark[],
+    subtitle: string,
+    opts: { title?: string; highlight?: ClientCost["key"] } = {}
+): string {
     const labels = [...new Set(clients.flatMap(c => c.streams.map(s => s.label)))]
     const max = Math.max(...clients.map(c => kb(perHour(c).total)))
     const step = tickStep(max)
@@ -43,7 +51,7 @@ export function wireCostSvg(clients: ClientCost[], goals: GoalMark[], subtitle: 
     const out: string[] = [
         `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
         `<rect width="${W}" height="${H}" fill="white"/>`,
-        `<text x="${W / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">Wire cost per hour of steady state</text>`,
+        `<text x="${W / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${esc(opts.title ?? "Wire cost per hour of steady state")}</text>`,
         `<text x="${W / 2}" y="36" text-anchor="middle" fill="#555">${esc(subtitle)}</text>`,
     ]
     for (let v = 0; v <= axisMax + 1e-9; v += step) {
@@ -53,7 +61,8 @@ export function wireCostSvg(clients: ClientCost[], goals: GoalMark[], subtitle: 
     out.push(`<text x="${x(axisMax / 2)}" y="${chartBottom + 30}" text-anchor="middle" fill="#555">KB per hour (TCP, both directions, TLS included)</text>`)
     clients.forEach((c, i) => {
         const y = TOP + i * (BAR + GAP)
-        out.push(`<text x="${LEFT - 8}" y="${y + BAR / 2 + 4}" text-anchor="end">${esc(c.name)}</text>`)
+        const bold = c.key === opts.highlight ? ` font-weight="bold"` : ""
+        out.push(`<text x="${LEFT - 8}" y="${y + BAR / 2 + 4}" text-anchor="end"${bold}>${esc(c.name)}</text>`)
         let at = 0
         for (const s of c.streams) {
             const v = kb(streamPerHour(s).total)
@@ -64,15 +73,18 @@ export function wireCostSvg(clients: ClientCost[], goals: GoalMark[], subtitle: 
             )
             at += v
         }
-        out.push(`<text x="${px(+x(at) + 6)}" y="${y + BAR / 2 + 4}">${at.toFixed(0)} KB/h</text>`)
+        if (bold) out.push(`<rect x="${x(0)}" y="${y - 2}" width="${px(+x(at) - +x(0))}" height="${BAR + 4}" fill="none" stroke="#222" stroke-width="2"/>`)
+        out.push(`<text x="${px(+x(at) + 6)}" y="${y + BAR / 2 + 4}"${bold}>${at.toFixed(0)} KB/h</text>`)
     })
     goals.forEach((g, i) => {
         const gx = x(kb(g.bytes))
         out.push(`<line x1="${gx}" y1="${TOP - 8}" x2="${gx}" y2="${chartBottom}" stroke="#333" stroke-dasharray="4 3"/>`)
         out.push(`<text x="${gx}" y="${chartBottom + 48 + 12 * i}" text-anchor="middle" fill="#333">${esc(g.label)}</text>`)
     })
+    // four streams (the peers' chart) need the whole width
+    const [legendX, legendStep] = labels.length > 3 ? [10, (W - 20) / labels.length] : [LEFT, 170]
     labels.forEach((label, i) => {
-        const lx = LEFT + i * 170
+        const lx = legendX + i * legendStep
         out.push(`<rect x="${lx}" y="${H - 22}" width="12" height="12" fill="${COLORS[label] ?? "#999"}"/>`)
         out.push(`<text x="${lx + 17}" y="${H - 12}">${esc(label)}</text>`)
     })

@@ -38,6 +38,13 @@ export interface Plan {
      * so that each status sample (one a renewal period) posts.
      */
     rack: { boards: number[]; windowSeconds: number; statusSecs: number }
+    /**
+     * Peers side by side on a real control plane (the full run only): each
+     * client's steady window and the settle before it (its boot's lists and
+     * watches over); the status periods of ours and of kwok shortened so that
+     * a window holds several posts (scaled back to their real cadence).
+     */
+    peers?: { windowSeconds: number; settleSeconds: number; oursStatusSecs: number; kwokStatusSecs: number }
 }
 
 export const plans: Record<Plan["name"], Plan> = {
@@ -49,6 +56,7 @@ export const plans: Record<Plan["name"], Plan> = {
         timing: { sessions: 5, outageMs: 60000 },
         transportRequests: 100,
         rack: { boards: [1, 2, 4, 8, 16], windowSeconds: 60, statusSecs: 5 },
+        peers: { windowSeconds: 180, settleSeconds: 15, oursStatusSecs: 20, kwokStatusSecs: 20 },
     },
     quick: {
         name: "quick",

@@ -5,6 +5,7 @@ import { Bytecode } from "./bytecode"
 import { perHour, streamPerHour } from "./cost"
 import type { RenewalChurn, IntervalStats } from "./churn"
 import { Headroom, HeapHeadroom, NODE_REPLY_BYTES, PullHeadroom } from "./heap"
+import { heartbeatsPerHour, HEARTBEATS, Peers } from "./peers"
 import { HEAP_KB, Plan, REAL } from "./plan"
 import { API_TOLERANCE, HOST_TOLERANCE, Rack, RackSample } from "./rack"
 import { Timing } from "./timing"
@@ -28,6 +29,8 @@ export interface Results {
     bytecode: Bytecode
     transport: TransportBench
     rack: Rack
+    /** Peers on a real control plane: the full run only. */
+    peers?: Peers
 }
 
 const KB = (b: number) => `${(b / 1024).toFixed(1)} KB`
@@ -104,6 +107,7 @@ function summary(r: Results): string[] {
         row([`6. lease renewal intervals while pods churn, ${r.churn.churn.count}`, intervals(r.churn.churn) + (r.churn.died ? "; **the firmware died**" : ""), "", ""]),
         row(["6. churn / no churn (mean, p95, max)", `${x(r.churn.ratio.mean)}, ${x(r.churn.ratio.p95)}, ${x(r.churn.ratio.max)}`, "", ""]),
         ...rackSummary(r.rack),
+        ...(r.peers ? peersSummary(r.peers) : []),
         row([
             "transport: requests per TLS handshake, ours",
             (transport.ours.requests / Math.max(1, transport.ours.connections)).toFixed(0),
@@ -467,6 +471,120 @@ export function rackSection(rack: Rack, plan: Plan): string[] {
     ]
 }
 
+const met = (ok: boolean) => (ok ? "met" : "MISS")
+
+/** The cheapest peer by `f`, ours excluded. */
+function cheapest(p: Peers, f: (c: Peers["clients"][number]["cost"]) => number) {
+    const peers = p.clients.filter(c => c.cost.key !== "ours").map(c => c.cost)
+    return peers.reduce((a, b) => (f(b) < f(a) ? b : a))
+}
+
+function peersSummary(p: Peers): string[] {
+    if (p.skipped || !p.clients.length) return [row(["8. peers on a real control plane", `not measured: ${p.skipped}`, "", ""])]
+    const ours = p.clients.find(c => c.cost.key === "ours")!.cost
+    const hb = cheapest(p, heartbeatsPerHour)
+    const all = cheapest(p, c => perHour(c).total)
+    return [
+        row([
+            "8. real control plane: heartbeats (lease + status) per node-hour, ours / cheapest peer",
+            `${KB(heartbeatsPerHour(ours))} / ${KB(heartbeatsPerHour(hb))} (${hb.name})`,
+            "ours below every peer",
+            met(p.goals.heartbeats),
+        ]),
+        row([
+            "8. real control plane: everything per node-hour, ours / cheapest peer",
+            `${KB(perHour(ours).total)} / ${KB(perHour(all).total)} (${all.name})`,
+            "ours below every peer",
+            met(p.goals.total),
+        ]),
+    ]
+}
+
+/** Section 8: the peers on a real control plane, and the emulator's error. */
+export function peersSection(p: Peers, plan: Plan): string[] {
+    const lines = ["## 8. Peers side by side on a real control plane", ""]
+    if (p.skipped || !p.clients.length) return [...lines, `Not measured: ${p.skipped ?? "no client ran"}.`]
+    const pp = plan.peers!
+    const built = (s?: number) => (s === undefined ? "from the cache" : `built in ${s.toFixed(0)} s`)
+    lines.push(
+        "![bytes per node-hour, real control plane](peers.svg)",
+        "",
+        `A real kube-apiserver ${p.k8sVersion} (tools/cluster: kine on SQLite, controller-manager, scheduler), with an audit log at level ` +
+            "Metadata. Each client ran by itself, one after another, through its own port of a TCP-counting proxy (bench/tcp-proxy.ts): TLS " +
+            "passes through untouched, so a port's bytes (TCP payload, TLS records and handshakes included, both directions) and connections " +
+            "(each a TLS handshake) are that client's. Requests per hour are the server's own count: audit events of the client's user " +
+            "received in the window. A stream's bytes are the chunks that crossed the proxy while one of its requests was in flight " +
+            "(from its arrival to its reply, with 100 ms of slack, so the echo of a write on the client's own watch counts with the write); " +
+            "lease renewals are requests on its Lease, status posts those on its Node, pod listings ours on pods; everything else (watch " +
+            "events, keep-alive pings, relists, events, new connections) is the last stream. Heartbeats = lease + status. " +
+            `Ours, kwok and virtual-kubelet: after boot and a settle of ${pp.settleSeconds} s, a window of ${pp.windowSeconds} s; the replays: ` +
+            "their renewals and status cycles back to back as in section 1.",
+        "",
+        `Peers built from Go modules into ~/.cache/picokubelet/peers/: kwok ${p.builds!.kwok} (${built(p.builds!.buildSeconds.kwok)}), ` +
+            `virtual-kubelet ${p.builds!.virtualKubelet} as a library under tools/peers/virtual-kubelet (${built(p.builds!.buildSeconds.virtualKubelet)}).`,
+        "",
+        row(["client", "lease /h", "status /h", "**heartbeats /h**", "pod listings /h", "watches, reconnects, other /h", "total /h", "requests /h", "TLS handshakes /h"]),
+        row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"])
+    )
+    const streamKb = (c: Peers["clients"][number]["cost"], label: string) => {
+        const s = c.streams.find(s => s.label === label)
+        return s ? KB(streamPerHour(s).total) : "-"
+    }
+    for (const { cost } of p.clients) {
+        const h = perHour(cost)
+        const other = cost.streams.filter(s => !HEARTBEATS.includes(s.label) && s.label !== "pod listings").reduce((n, s) => n + streamPerHour(s).total, 0)
+        const name = cost.key === "ours" ? `**${cost.name}**` : cost.name
+        lines.push(
+            row([
+                name,
+                streamKb(cost, "lease renewals"),
+                streamKb(cost, "status posts"),
+                `**${KB(heartbeatsPerHour(cost))}**`,
+                streamKb(cost, "pod listings"),
+                KB(other),
+                KB(h.total),
+                h.requests.toFixed(0),
+                h.handshakes.toFixed(0),
+            ])
+        )
+    }
+    lines.push(
+        "",
+        `Goal, printed and never asserted: ours below every peer per node-hour. Heartbeats: ${met(p.goals.heartbeats)}; everything: ${met(p.goals.total)}.`,
+        "",
+        "The emulator's error: the same clients against tools/apiserver (section 1's figures) and here, real / emulator:",
+        "",
+        row(["client", "heartbeats /h, emulator", "real / emulator", "total /h, emulator", "real / emulator", "requests /h, emulator / real", "handshakes /h, emulator / real"]),
+        row(["---", "---:", "---:", "---:", "---:", "---:", "---:"])
+    )
+    for (const emu of p.emulator) {
+        const real = p.clients.find(c => c.cost.key === emu.key)?.cost
+        if (!real) continue
+        const [e, rl] = [perHour(emu), perHour(real)]
+        lines.push(
+            row([
+                real.name,
+                KB(heartbeatsPerHour(emu)),
+                x(heartbeatsPerHour(real) / heartbeatsPerHour(emu)),
+                KB(e.total),
+                x(rl.total / e.total),
+                `${e.requests.toFixed(0)} / ${rl.requests.toFixed(0)}`,
+                `${e.handshakes.toFixed(0)} / ${rl.handshakes.toFixed(0)}`,
+            ])
+        )
+    }
+    lines.push("", "Each client:", "")
+    for (const c of p.clients) {
+        const reqs = Object.entries(c.requests)
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, n]) => `${k} ${n}`)
+            .join(", ")
+        const window = c.windowSeconds ? `window ${c.windowSeconds.toFixed(0)} s; ` : ""
+        lines.push(`- **${c.cost.name}** (user \`${c.user}\`): ${c.cost.pattern}. ${window}scaled: ${c.scaling}. Requests measured: ${reqs || "none"}.`)
+    }
+    return lines
+}
+
 export function renderReport(r: Results): string {
     const quick = r.plan.name === "quick"
     const total = r.steps.reduce((n, s) => n + s.seconds, 0)
@@ -511,6 +629,7 @@ export function renderReport(r: Results): string {
         "",
         ...rackSection(r.rack, r.plan),
         "",
+        ...(r.peers ? [...peersSection(r.peers, r.plan), ""] : []),
         "## Transport benchmark (bench/transport.ts)",
         "",
         "```",
