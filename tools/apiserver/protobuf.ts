@@ -11,7 +11,7 @@
 // JSON calls each field (JSON is what the emulator stores).
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { Field, MapField, Root, Type } from "protobufjs"
+import { Field, MapField, Root, Type, type Message } from "protobufjs"
 import { ensureProtoSchema, PACKAGES } from "./proto-schema"
 
 export const PROTOBUF = "application/vnd.kubernetes.protobuf"
@@ -108,29 +108,28 @@ export class ProtobufSchema {
         return found instanceof Type ? found : undefined
     }
 
-    /** Can `obj` (with kind and apiVersion) be encoded? Table cannot, as upstream. */
-    canEncode(apiVersion: string, kind: string): boolean {
-        return this.typeOf(apiVersion, kind) !== undefined
-    }
-
     /** The whole body: magic, then runtime.Unknown around the object. */
     encode(obj: Json): Buffer {
         const { apiVersion, kind } = obj
         const type = this.typeOf(apiVersion, kind)
         if (!type) throw new Error(`${apiVersion} ${kind} has no protobuf form`)
-        const raw = type.encode(this.message(type, obj, kind)).finish()
+        return this.envelope(apiVersion, kind, type.encode(this.message(type, obj, kind)).finish())
+    }
+
+    /** Magic and runtime.Unknown around an object's encoded bytes. */
+    envelope(apiVersion: string, kind: string, raw: Uint8Array): Buffer {
         const unknown = this.unknown.encode({ typeMeta: { apiVersion, kind }, raw, contentEncoding: "", contentType: "" }).finish()
         return Buffer.concat([MAGIC, unknown])
     }
 
-    /** The envelope opened: its type and the object as protobufjs decodes it (map fields as {key, value} lists). */
-    decode(body: Buffer): { apiVersion: string; kind: string; type?: Type; object?: Json; raw: Buffer } {
+    /** The envelope opened: the object's type and message (map fields as lists of {key, value}). */
+    decode(body: Buffer): { apiVersion: string; kind: string; type?: Type; message?: Message; raw: Buffer } {
         if (!body.subarray(0, 4).equals(MAGIC)) throw new Error("not a Kubernetes protobuf body: no k8s\\0 magic")
         const u: Json = this.unknown.decode(body.subarray(4))
         const { apiVersion = "", kind = "" } = u.typeMeta ?? {}
         const raw = Buffer.from(u.raw ?? [])
         const type = this.typeOf(apiVersion, kind)
-        return { apiVersion, kind, type, raw, object: type && type.toObject(type.decode(raw), { longs: Number, bytes: Buffer as never }) }
+        return { apiVersion, kind, type, raw, message: type?.decode(raw) }
     }
 
     private struct(type: Type): GoStruct {
@@ -161,13 +160,17 @@ export class ProtobufSchema {
         return into
     }
 
-    /** `json` (the emulator's stored JSON of one Go value) as protobufjs takes it for `type`. */
-    message(type: Type, json: Json, path: string): Json {
+    /**
+     * `json` (the emulator's stored JSON of one Go value) as protobufjs takes
+     * it for `type`. `inlined`: the JSON is the enclosing struct's too (a
+     * json:",inline" field), whose own keys the enclosing struct checks.
+     */
+    message(type: Type, json: Json, path: string, inlined = false): Json {
         const custom = special[type.fullName]
         if (custom) return custom(json)
         if (json != null && (typeof json !== "object" || Array.isArray(json))) throw new Error(`${path}: expected an object for ${type.name}`)
         const s = this.struct(type)
-        if (json != null) {
+        if (json != null && !inlined) {
             const known = this.jsonKeys(type, s)
             for (const k of Object.keys(json)) if (!known.has(k)) throw new Error(`${path}.${k}: ${type.name} has no such field`)
         }
@@ -182,6 +185,8 @@ export class ProtobufSchema {
                 if (value == null) continue
                 if (!Array.isArray(value)) throw new Error(`${at}: expected a list`)
                 out[field.name] = value.map((v, i) => this.single(field, v, `${at}[${i}]`))
+            } else if (go.inline && field.resolvedType instanceof Type) {
+                out[field.name] = this.message(field.resolvedType, value, path, true)
             } else if (go.type.startsWith("*") || field.type === "bytes") {
                 if (value != null) out[field.name] = this.single(field, value, at)
             } else out[field.name] = this.single(field, value, at)
