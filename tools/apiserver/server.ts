@@ -249,8 +249,12 @@ function wantsClose(req: HttpRequest): boolean {
     return c.includes("close") || (req.version === "HTTP/1.0" && !c.includes("keep-alive"))
 }
 
-/** The reply grown to `size` bytes with an annotation, still valid JSON of the same object. */
+/**
+ * The reply grown to `size` bytes with an annotation, still valid JSON of the
+ * same object. A protobuf reply goes out as it is: the fault is for JSON readers.
+ */
 function pad(reply: ApiReply, size: number): ApiReply {
+    if (reply.headers["Content-Type"] !== "application/json") return reply
     const obj = JSON.parse(reply.body.toString("utf8"))
     const key = "emulator.picokubelet.dev/padding"
     obj.metadata ??= {}
