@@ -28,6 +28,7 @@ export interface IntervalStats {
     meanMs: number
     p50Ms: number
     p95Ms: number
+    p99Ms: number
     maxMs: number
     /** Mean |interval - period| as a percentage of the period. */
     jitterPct: number
@@ -59,17 +60,19 @@ export interface RenewalChurn {
     activity: ChurnActivity
 }
 
-function stats(times: number[], periodMs: number): IntervalStats {
+/** The intervals between consecutive `times` (ms), against the period they should keep. */
+export function intervalStats(times: number[], periodMs: number): IntervalStats {
     const intervalsMs = times.slice(1).map((t, i) => t - times[i])
     const sorted = [...intervalsMs].sort((a, b) => a - b)
     const n = sorted.length
-    if (!n) return { count: 0, meanMs: 0, p50Ms: 0, p95Ms: 0, maxMs: 0, jitterPct: 0, intervalsMs }
+    if (!n) return { count: 0, meanMs: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0, maxMs: 0, jitterPct: 0, intervalsMs }
     const rank = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * n) - 1)]
     return {
         count: n,
         meanMs: Math.round(intervalsMs.reduce((a, b) => a + b, 0) / n),
         p50Ms: rank(50),
         p95Ms: rank(95),
+        p99Ms: rank(99),
         maxMs: sorted[n - 1],
         jitterPct: (100 * intervalsMs.reduce((a, i) => a + Math.abs(i - periodMs), 0)) / n / periodMs,
         intervalsMs,
@@ -175,8 +178,8 @@ export async function benchRenewalChurn(api: ApiServer, plan: Plan): Promise<Ren
         console.error(`bench: renewal intervals with pod churn: ${n} measured`)
 
         const count = (re: RegExp) => lines.filter(l => re.test(l)).length
-        const noChurn = stats(quiet, periodMs)
-        const withChurn = stats(busy, periodMs)
+        const noChurn = intervalStats(quiet, periodMs)
+        const withChurn = intervalStats(busy, periodMs)
         return {
             periodMs,
             maxPods: MAX_PODS,
