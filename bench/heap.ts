@@ -7,7 +7,10 @@
 // pods, and with twice MAX_PODS, says what the pods cost and whether the
 // default MAX_PODS leaves room. In the full run, the same trial with a
 // firmware pull instead of the cycle: the headroom while the node pulls a new
-// image from a real OCI registry in Range windows and commits it.
+// image from a real OCI registry in Range windows and commits it. In the
+// full run, where the peak goes: the same ballast bisected per phase (boot,
+// registration, renewals, status posts, a pod walk; the pull's search is the
+// last phase), each trial stopped as soon as its phase is done.
 import { readFileSync } from "node:fs"
 import type { ApiServer } from "../tools/apiserver"
 import { Registry, RegistrySkipped, startRegistry } from "../tools/registry"
@@ -21,7 +24,8 @@ import { HEAP_KB, MAX_PODS, Plan } from "./plan"
 import { benchPod, createPod, deletePod, podRunning } from "./pods"
 import { ReplayClient } from "./replay-client"
 
-const ENTRY = "test/integration/firmware/ballast.ts"
+/** The firmware that holds BALLAST_KB of 1 KB Buffers from boot, then runs the kubelet. */
+export const BALLAST_ENTRY = "test/integration/firmware/ballast.ts"
 const GOAL_KB = 24
 /** The status replies of a cycle must be at least this big: a Node as a real cluster returns it. */
 export const NODE_REPLY_BYTES = 5 * 1024
@@ -41,6 +45,10 @@ export interface Trial {
     seconds: number
     /** A failed trial: the firmware's last log lines (where it was when it died). */
     lastLines?: string[]
+    /** A failed trial: where it died or stalled, by its log (see whereDied). */
+    diedIn?: string
+    /** A trial of one phase (the pull's included): that phase. */
+    phase?: Phase
     /** A passing pull trial: its first `firmware: pulling 0%` to `firmware: commit`, and the layer's 206 Range replies from the registry. */
     pull?: { seconds: number; windows: number }
 }
@@ -113,6 +121,9 @@ export interface HeapHeadroom {
     podListReplyBytes?: Sizes
     /** Headroom during a firmware pull (full plan only). */
     pull?: PullHeadroom
+    /** Headroom per phase, in the order the firmware goes through them (when PHASES_PLAN has the plan). */
+    phases?: PhaseHeadroom[]
+    phasesPlan?: PhasesPlan
 }
 
 /** What a trial pulls instead of running the cycle: a digest-pinned reference in a real registry. */
@@ -140,7 +151,7 @@ export interface PullHeadroom {
  * Grows the emulator's Node with an annotation until it serialises to at
  * least NODE_REPLY_BYTES, as a node with a real cluster's labels would.
  */
-async function padNode(api: ApiServer, node: string) {
+export async function padNode(api: ApiServer, node: string) {
     const size = Buffer.byteLength(JSON.stringify(await asAdmin(api).call("GET", nodePath(node))))
     // the admin's own managedFields entry grows it a little more
     await annotate(api, node, PADDING_KEY, "x".repeat(Math.max(0, NODE_REPLY_BYTES - size)))
@@ -169,6 +180,25 @@ interface Collected {
 const sizes = (xs: number[]): Sizes | undefined => (xs.length ? { min: Math.min(...xs), max: Math.max(...xs) } : undefined)
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
+/** The log lines that end the phases every trial goes through, in the order the firmware logs them. */
+const COMMON_PHASES: { phase: Phase; end: RegExp }[] = [
+    { phase: "boot", end: /^kubelet: clock anchored/ },
+    // a node name a trial used before is adopted (409) rather than created
+    { phase: "registration", end: /^lease: (created kube-node-lease\/|kube-node-lease\/\S+ exists)/ },
+]
+
+/** Where a trial whose work is `work` died: the first common phase whose end it never logged, else its own work. */
+export function whereDied(lines: string[], work: string): string {
+    for (const c of COMMON_PHASES) if (!lines.some(l => c.end.test(l))) return c.phase
+    return work
+}
+
+/** A trial the firmware failed: why, where, and its last lines. */
+function failedTrial(fw: Firmware, e: FirmwareFailure, t: Omit<Trial, "ok" | "detail">, work: string): Trial {
+    const lines = fw.linesFrom(0)
+    return { ...t, ok: false, detail: e.message.split("\n")[0], lastLines: lines.slice(-12), diedIn: whereDied(lines, work) }
+}
+
 /** One trial: the cycle, or with `pull` the pull of a firmware image in its place. */
 export async function trial(api: ApiServer, plan: Plan, kb: number, pods: number, collected: Collected, pull?: PullTarget): Promise<Trial> {
     const started = Date.now()
@@ -177,7 +207,7 @@ export async function trial(api: ApiServer, plan: Plan, kb: number, pods: number
     const { renewals, statusPosts, statusSecs } = plan.heap
     const fw = await Firmware.start(api, {
         node,
-        entry: ENTRY,
+        entry: BALLAST_ENTRY,
         settings: {
             BALLAST_KB: kb,
             RENEW_SECS: 1,
@@ -226,7 +256,7 @@ export async function trial(api: ApiServer, plan: Plan, kb: number, pods: number
             await fw.stop()
             const windows = rangeReplies(pull.registry, pull.layerDigest) - windowsBefore
             const detail = `${pods ? `${pods} pods Running, then ` : ""}pulled in ${pullSeconds} s (${windows} Range windows), committed`
-            return { kb, pods, ok: true, detail, seconds: seconds(), pull: { seconds: pullSeconds, windows } }
+            return { kb, pods, phase: "pull", ok: true, detail, seconds: seconds(), pull: { seconds: pullSeconds, windows } }
         }
         const stopped = names.filter(n => !podRunning(api.store.getPod("default", n)))
         if (stopped.length) throw new FirmwareFailure(`pod(s) not Running and Ready at the cycle's end: ${stopped.join(", ")}`)
@@ -242,8 +272,7 @@ export async function trial(api: ApiServer, plan: Plan, kb: number, pods: number
     } catch (e) {
         // the firmware failing is the answer; anything else is the bench's own error
         if (!(e instanceof FirmwareFailure)) throw e
-        const lastLines = fw.linesFrom(Math.max(0, fw.lineCount - 12))
-        return { kb, pods, ok: false, detail: e.message.split("\n")[0], seconds: seconds(), lastLines }
+        return failedTrial(fw, e, { kb, pods, seconds: seconds(), phase: pull ? "pull" : undefined }, pull ? "pull" : "cycle")
     } finally {
         await fw.stop()
         for (const name of names) await deletePod(api, name, true)
@@ -334,6 +363,8 @@ export async function benchHeap(api: ApiServer, plan: Plan): Promise<HeapHeadroo
     }
     // the pull cannot be expected on either side of the cycle without pods: its headroom is the first probe
     const pull = plan.heap.pull ? await benchPull(api, plan, noPods.passedKb ?? GOAL_KB) : undefined
+    const phasesPlan = PHASES_PLAN[plan.name]
+    const phases = phasesPlan ? await benchPhases(api, phasesPlan, [...trials, ...(pull?.search?.trials ?? [])], pull) : undefined
     const statusReplyBytes = sizes(collected.status)
     if (statusReplyBytes && statusReplyBytes.min < NODE_REPLY_BYTES)
         throw new Error(`status replies of ${statusReplyBytes.min} B: the cycle was meant to carry ${NODE_REPLY_BYTES} B Nodes`)
@@ -353,6 +384,8 @@ export async function benchHeap(api: ApiServer, plan: Plan): Promise<HeapHeadroo
         podReplyBytes: sizes(collected.podGet),
         podListReplyBytes: sizes(collected.podList),
         pull,
+        phases,
+        phasesPlan,
     }
 }
 
@@ -390,4 +423,191 @@ export async function benchPull(api: ApiServer, plan: Plan, firstKb: number): Pr
     } finally {
         await registry.stop()
     }
+}
+
+/** The phases, in the order the firmware goes through them: boot and registration come first in every trial. */
+export type Phase = "boot" | "registration" | "renewals" | "status posts" | "pod walk" | "pull"
+
+export interface PhasesPlan {
+    /** Renewals the renewals phase must log, with no status post due. */
+    renewals: number
+    /** Report-period status posts the status phase must log, each answered with a padded Node. */
+    statusPosts: number
+    resolutionKb: number
+}
+
+/** Per-phase bisection: the full run only (the quick plan does not grow). */
+export const PHASES_PLAN: Record<Plan["name"], PhasesPlan | undefined> = {
+    full: { renewals: 20, statusPosts: 5, resolutionKb: 1 },
+    quick: undefined,
+}
+
+/** STATUS_SECS and POD_SECS of a phase that is not about them: no report-period post, one (empty) pod listing as the fibers start. */
+const QUIET_SECS = 3600
+
+export interface PhaseHeadroom extends Headroom {
+    phase: Phase
+    /** What a trial of this phase gets through. */
+    work: string
+    /** The trial at failedKb that bounds this phase: its own, or one that died earlier in another trial (phases are cumulative). */
+    failing?: Trial
+}
+
+/** What a trial of each phase must log, after its settings' cadence. */
+function phaseWork(phase: Phase, p: PhasesPlan): string {
+    switch (phase) {
+        case "boot":
+            return "the ballast taken, the settings, the network, up to `kubelet: clock anchored`"
+        case "registration":
+            return "the Node registered and its Lease created"
+        case "renewals":
+            return `${p.renewals} renewals, no status post due (STATUS_SECS=${QUIET_SECS})`
+        case "status posts":
+            return `${p.statusPosts} report-period status posts (STATUS_SECS=1), each answered with a Node of >= ${NODE_REPLY_BYTES / 1024} KB`
+        case "pod walk":
+            return `${MAX_PODS} real-sized pods reported Running (POD_SECS=1)`
+        case "pull":
+            return "a firmware pull: an image from an OCI registry in Range windows to its commit (the pull trial above)"
+    }
+}
+
+/** A trial that got through `phase`: boot and registration precede every trial's own phase. */
+function gotThrough(t: Trial, phase: Phase): boolean {
+    const at = COMMON_PHASES.findIndex(c => c.phase === phase)
+    if (t.ok) return at >= 0 || t.phase === phase
+    const died = COMMON_PHASES.findIndex(c => c.phase === t.diedIn)
+    return at >= 0 && (died < 0 || died > at)
+}
+
+/** A trial that failed `phase`, in it or in a phase every trial of it goes through first. */
+function failedIn(t: Trial, phase: Phase): boolean {
+    if (t.ok) return false
+    const died = COMMON_PHASES.findIndex(c => c.phase === t.diedIn)
+    if (died < 0) return t.phase === phase
+    const at = COMMON_PHASES.findIndex(c => c.phase === phase)
+    return at < 0 || at >= died
+}
+
+/** One trial of a phase: boot with the ballast, stop as soon as the phase is done. */
+async function phaseTrial(api: ApiServer, phase: Phase, kb: number, p: PhasesPlan): Promise<Trial> {
+    const started = Date.now()
+    const node = `esp-phase-${phase.replace(" ", "-")}-${kb}k`
+    const pods = phase === "pod walk" ? MAX_PODS : 0
+    const names = Array.from({ length: pods }, (_, i) => `${node}-web-${i + 1}`)
+    const fw = await Firmware.start(api, {
+        node,
+        entry: BALLAST_ENTRY,
+        settings: {
+            BALLAST_KB: kb,
+            RENEW_SECS: 1,
+            STATUS_SECS: phase === "status posts" ? 1 : QUIET_SECS,
+            POD_SECS: phase === "pod walk" ? 1 : QUIET_SECS,
+        },
+    })
+    const seconds = () => Math.round((Date.now() - started) / 100) / 10
+    try {
+        const detail = await fw.guard(
+            `in ${phase}`,
+            (async () => {
+                await fw.waitFor(new RegExp(`^ballast: ${kb} KB held`), 30000)
+                await fw.waitFor(COMMON_PHASES[0].end, 30000)
+                if (phase === "boot") return "clock anchored"
+                await fw.waitFor(COMMON_PHASES[1].end, 30000)
+                if (phase === "registration") return "node registered, lease created"
+                if (phase === "renewals") {
+                    await fw.waitForNth(/^lease: renewed #/, p.renewals, 3000 * p.renewals + 30000)
+                    return `${p.renewals} renewals`
+                }
+                if (phase === "status posts") {
+                    await padNode(api, node)
+                    const [lines, entries] = [fw.lineCount, api.log.entries.length]
+                    await fw.waitForNth(/^status: posted \(report period\)/, p.statusPosts, 3000 * p.statusPosts + 30000, lines)
+                    const replies = api.log.entries.slice(entries).filter(e => e.status === 200 && e.path.includes(`/nodes/${node}/status`))
+                    const smallest = Math.min(...replies.map(e => e.httpBytesOut))
+                    if (smallest < NODE_REPLY_BYTES) throw new Error(`a status reply of ${smallest} B: the phase was meant to carry ${NODE_REPLY_BYTES} B Nodes`)
+                    return `${p.statusPosts} status posts answered (${replies.length} replies of >= ${smallest} B)`
+                }
+                const registered = fw.lineCount
+                for (const name of names) await createPod(api, benchPod(name, node))
+                for (const name of names) await fw.waitFor(new RegExp(`^pods: default/${escape(name)} Running`), 30000 + 3000 * pods, registered)
+                return `${pods} pods Running`
+            })()
+        )
+        return { kb, pods, phase, ok: true, detail, seconds: seconds() }
+    } catch (e) {
+        if (!(e instanceof FirmwareFailure)) throw e
+        return failedTrial(fw, e, { kb, pods, phase, seconds: seconds() }, phase)
+    } finally {
+        await fw.stop()
+        for (const name of names) await deletePod(api, name, true)
+    }
+}
+
+/**
+ * Headroom per phase, bisected phase after phase. Every trial's outcome
+ * (`earlier` ones too: the cycle's, the pull's) narrows the search of every
+ * phase it says something about: a trial that got through registration
+ * passed boot at its ballast, one that died in boot failed every phase at
+ * it. The pull is not searched again: its row is the pull's own search.
+ */
+export async function benchPhases(api: ApiServer, p: PhasesPlan, earlier: Trial[], pull?: PullHeadroom): Promise<PhaseHeadroom[]> {
+    const seen = [...earlier]
+    const rows: PhaseHeadroom[] = []
+    const phases: Phase[] = ["boot", "registration", "renewals", "status posts", "pod walk"]
+    for (const phase of phases) {
+        const run = async (kb: number) => {
+            const t = await phaseTrial(api, phase, kb, p)
+            seen.push(t)
+            const where = t.ok ? "" : `, died in ${t.diedIn}`
+            console.error(`bench: heap phase ${phase} at ${kb} KB: ${t.ok ? "done" : "FAILED"} (${t.detail}${where}) in ${t.seconds} s`)
+            return t
+        }
+        const lo = Math.max(0, ...seen.filter(t => gotThrough(t, phase)).map(t => t.kb))
+        const hi = Math.min(HEAP_KB, ...seen.filter(t => failedIn(t, phase)).map(t => t.kb))
+        const h = await search("bisection", phase === "pod walk" ? MAX_PODS : 0, { lo, hi }, run, p.resolutionKb)
+        // 0 KB was taken as passing: unless a trial got through the phase there, try it
+        const zero = h.passedKb === 0 && !seen.some(t => t.kb === 0 && gotThrough(t, phase)) ? await tryZero(h, run) : h
+        const failing = seen.find(t => t.kb === zero.failedKb && failedIn(t, phase))
+        rows.push({ ...zero, phase, work: phaseWork(phase, p), failing })
+    }
+    if (pull?.search) {
+        const failing = pull.search.trials.find(t => t.kb === pull.search!.failedKb && !t.ok)
+        rows.push({ ...pull.search, phase: "pull", work: phaseWork("pull", p), failing })
+    }
+    return rows
+}
+
+const kbText = (kb: number | undefined) => (kb === undefined ? "none" : `${kb} KB`)
+
+/** The per-phase headroom as markdown lines for the report; none when it was not measured. */
+export function phasesSection(h: HeapHeadroom): string[] {
+    const rows = h.phases
+    if (!rows?.length) return []
+    const trials = rows.reduce((n, r) => n + r.trials.length, 0)
+    const first = rows.filter(r => r.failedKb !== undefined).reduce((a, b) => (b.failedKb! < a.failedKb! ? b : a))
+    const out = [
+        "### Where the peak goes: headroom per phase",
+        "",
+        `The largest ballast (1 KB Buffers held from boot, as in the cycle above) with which the firmware gets through each phase, ` +
+            `bisected to ${h.phasesPlan?.resolutionKb} KB, RENEW_SECS=1 throughout; a trial stops as soon as its phase is done ` +
+            `(the firmware's log says so), and STATUS_SECS and POD_SECS are ${QUIET_SECS} in the phases that are not about them. ` +
+            `Phases are cumulative: every trial boots and registers before its own phase, so no phase's headroom can exceed boot's ` +
+            `or registration's, and a phase with more headroom than another is not cheaper than it, only later. ` +
+            `Every trial's outcome narrows every phase it says something about (one that died in boot failed them all at its ballast), ` +
+            `the cycle's and the pull's trials included, so a phase's bound may come from another phase's trial. ${trials} trial(s) of their own.`,
+        "",
+        "| phase | a trial gets through | headroom | fails at | the failing trial died in | trials |",
+        "|---|---|---|---|---|---|",
+        ...rows.map(r => {
+            const died = r.failing ? `${r.failing.diedIn}${r.failing.phase !== r.phase ? ` (a ${r.failing.phase ?? "cycle"} trial)` : ""}` : ""
+            return `| ${r.phase} | ${r.work} | ${kbText(r.passedKb)} | ${kbText(r.failedKb)} | ${died} | ${r.trials.length} |`
+        }),
+        "",
+        `The phase where a ballast first fails, as it grows: ${first.phase}, at ${first.failedKb} KB ` +
+            `(${rows.filter(r => r.phase !== first.phase && r.failedKb === first.failedKb).map(r => r.phase).join(", ") || "no other phase"} fails there too).`,
+    ]
+    for (const r of rows.filter(r => r.failing?.lastLines)) {
+        out.push("", `${r.phase}: the trial at ${r.failedKb} KB, ${r.failing!.detail}; its last lines:`, "", "```", ...r.failing!.lastLines!.slice(-6), "```")
+    }
+    return out
 }
