@@ -1,0 +1,37 @@
+// bench/heap.ts's reading of where a failed trial died, and the renewal
+// interval figures bench/soak.ts reports (bench/churn.ts's statistics). Here
+// because tools/test.ts runs this folder's node tests.
+import assert from "node:assert/strict"
+import { test } from "node:test"
+import { intervalStats } from "../../bench/churn"
+import { whereDied } from "../../bench/heap"
+import { lateCount } from "../../bench/soak"
+
+test("a trial that never anchored the clock died in boot, whatever its own work", () => {
+    assert.equal(whereDied(["start: ...", "ballast: 40 KB held", "config: host=localhost"], "renewals"), "boot")
+})
+
+test("anchored but no lease: registration; a lease adopted (409) counts as registered", () => {
+    const booted = ["kubelet: clock anchored at 2025-01-01T00:00:00Z from the API server's Date"]
+    assert.equal(whereDied([...booted, "kubelet: node esp-1 registered, uid 7"], "pull"), "registration")
+    assert.equal(whereDied([...booted, "lease: kube-node-lease/esp-1 exists; owner set to node uid 7"], "pull"), "pull")
+    assert.equal(whereDied([...booted, "lease: created kube-node-lease/esp-1"], "status posts"), "status posts")
+})
+
+test("interval statistics: p99 and the count over twice the period", () => {
+    // 100 renewals: 98 intervals of 1 s, one of 1.9 s and one of 2.5 s
+    const intervals = [...Array(98).fill(1000), 1900, 2500]
+    const times = intervals.reduce((ts, i) => [...ts, ts[ts.length - 1] + i], [0])
+    const s = intervalStats(times, 1000)
+    assert.equal(s.count, 100)
+    assert.equal(s.p50Ms, 1000)
+    assert.equal(s.p99Ms, 1900)
+    assert.equal(s.maxMs, 2500)
+    assert.equal(lateCount(s, 2000), 1)
+})
+
+test("no renewals, no intervals", () => {
+    const s = intervalStats([5], 1000)
+    assert.equal(s.count, 0)
+    assert.equal(lateCount(s, 2000), 0)
+})
