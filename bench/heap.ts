@@ -592,7 +592,7 @@ export function phasesSection(h: HeapHeadroom): string[] {
             `bisected to ${h.phasesPlan?.resolutionKb} KB, RENEW_SECS=1 throughout; a trial stops as soon as its phase is done ` +
             `(the firmware's log says so), and STATUS_SECS and POD_SECS are ${QUIET_SECS} in the phases that are not about them. ` +
             `Phases are cumulative: every trial boots and registers before its own phase, so no phase's headroom can exceed boot's ` +
-            `or registration's, and a phase with more headroom than another is not cheaper than it, only later. ` +
+            `or registration's: a phase's figure is the most the firmware can hold from boot to the end of that phase, not what the phase alone costs. ` +
             `Every trial's outcome narrows every phase it says something about (one that died in boot failed them all at its ballast), ` +
             `the cycle's and the pull's trials included, so a phase's bound may come from another phase's trial. ${trials} trial(s) of their own.`,
         "",

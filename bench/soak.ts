@@ -149,7 +149,10 @@ export async function benchSoak(api: ApiServer, headroomKb: number | undefined, 
     }
 }
 
-const hms = (s: number) => `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min ${String(Math.round(s % 60)).padStart(2, "0")} s`
+function hms(seconds: number): string {
+    const s = Math.round(seconds)
+    return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min ${String(s % 60).padStart(2, "0")} s`
+}
 
 /** The soak as markdown lines for the report. */
 export function soakSection(r: SoakResult): string[] {
