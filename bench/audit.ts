@@ -57,23 +57,24 @@ export function auditRequests(file: string, user: string, from: number, to: numb
 export const SLACK_MS = 100
 
 /**
- * Each chunk's stream: the label `classify` gives the short request nearest to
- * it (within SLACK_MS), else `rest` (watch events, keep-alive pings, TLS
- * handshakes and records no request explains).
+ * Each chunk's stream: the label `classify` gives the short request it
+ * belongs to, else `rest` (watch events, keep-alive pings, TLS handshakes and
+ * records no request explains). A request whose [received, done] holds the
+ * chunk wins (the latest received, when a client pipelines); otherwise the
+ * nearest within SLACK_MS, so a large reply's early records never go to a
+ * request that ended just before it began.
  */
 export function attribute(chunks: Chunk[], requests: AuditRequest[], classify: (r: AuditRequest) => string, rest: string) {
     const short = requests.filter(r => !r.longRunning)
     const totals = new Map<string, { up: number; down: number }>()
     for (const c of chunks) {
-        let best: AuditRequest | undefined
-        let bestDistance = Infinity
-        for (const r of short) {
-            // upstream bytes precede the reply; downstream ones follow the request's arrival
-            const start = c.up ? r.received - SLACK_MS : r.received
-            const end = c.up ? r.done : r.done + SLACK_MS
-            if (c.at < start || c.at > end) continue
-            const distance = c.up ? Math.abs(r.received - c.at) : Math.abs(c.at - r.done)
-            if (distance < bestDistance) [best, bestDistance] = [r, distance]
+        const inside = short.filter(r => c.at >= r.received && c.at <= r.done)
+        let best = inside.length ? inside.reduce((a, b) => (b.received > a.received ? b : a)) : undefined
+        let bestDistance = SLACK_MS
+        // upstream bytes arrive just before the server stamps a request received; replies and echoes just after it is done
+        for (const r of best ? [] : short) {
+            const distance = c.up ? r.received - c.at : c.at - r.done
+            if (distance >= 0 && distance <= bestDistance) [best, bestDistance] = [r, distance]
         }
         const label = best ? classify(best) : rest
         const t = totals.get(label) ?? { up: 0, down: 0 }

@@ -111,4 +111,12 @@ describe("chunks split by the requests in flight", () => {
             status: { up: 400, down: 500 },
         })
     })
+
+    test("a reply that begins right after another request ended is its own", () => {
+        // one keep-alive connection: the status post follows the renewal at once, its reply in several records
+        const requests = [request("lease", 1000, 1010), request("status", 1012, 1060)]
+        const chunks = [chunk(1011, false, 300), chunk(1011.5, true, 600), chunk(1030, false, 1400), chunk(1059, false, 1400), chunk(1061, false, 200)]
+        const totals = attribute(chunks, requests, r => r.id, "rest")
+        assert.deepEqual(Object.fromEntries(totals), { lease: { up: 0, down: 300 }, status: { up: 600, down: 3000 } })
+    })
 })
