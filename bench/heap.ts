@@ -472,15 +472,17 @@ function phaseWork(phase: Phase, p: PhasesPlan): string {
 }
 
 /** A trial that got through `phase`: boot and registration precede every trial's own phase. */
-function gotThrough(t: Trial, phase: Phase): boolean {
+export function gotThrough(t: Trial, phase: Phase): boolean {
     const at = COMMON_PHASES.findIndex(c => c.phase === phase)
-    if (t.ok) return at >= 0 || t.phase === phase
+    // a trial of boot stopped there: it says nothing of registration
+    const own = COMMON_PHASES.findIndex(c => c.phase === t.phase)
+    if (t.ok) return own >= 0 ? at >= 0 && at <= own : at >= 0 || t.phase === phase
     const died = COMMON_PHASES.findIndex(c => c.phase === t.diedIn)
     return at >= 0 && (died < 0 || died > at)
 }
 
 /** A trial that failed `phase`, in it or in a phase every trial of it goes through first. */
-function failedIn(t: Trial, phase: Phase): boolean {
+export function failedIn(t: Trial, phase: Phase): boolean {
     if (t.ok) return false
     const died = COMMON_PHASES.findIndex(c => c.phase === t.diedIn)
     if (died < 0) return t.phase === phase

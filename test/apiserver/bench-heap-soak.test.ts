@@ -1,10 +1,11 @@
-// bench/heap.ts's reading of where a failed trial died, and the renewal
-// interval figures bench/soak.ts reports (bench/churn.ts's statistics). Here
-// because tools/test.ts runs this folder's node tests.
+// bench/heap.ts's reading of where a failed trial died and what a trial says
+// of each phase's bounds, and the renewal interval figures bench/soak.ts
+// reports (bench/churn.ts's statistics). Here because tools/test.ts runs
+// this folder's node tests.
 import assert from "node:assert/strict"
 import { test } from "node:test"
 import { intervalStats } from "../../bench/churn"
-import { whereDied } from "../../bench/heap"
+import { failedIn, gotThrough, Phase, Trial, whereDied } from "../../bench/heap"
 import { lateCount } from "../../bench/soak"
 
 test("a trial that never anchored the clock died in boot, whatever its own work", () => {
@@ -34,4 +35,22 @@ test("no renewals, no intervals", () => {
     const s = intervalStats([5], 1000)
     assert.equal(s.count, 0)
     assert.equal(lateCount(s, 2000), 0)
+})
+
+test("phase bounds: a trial of boot says nothing of registration; one that died in registration failed every later phase", () => {
+    const trial = (phase: Phase, ok: boolean, diedIn?: string): Trial => ({ kb: 20, pods: 0, phase, ok, detail: "", seconds: 1, diedIn })
+    const boot = trial("boot", true)
+    assert.ok(gotThrough(boot, "boot"))
+    assert.ok(!gotThrough(boot, "registration"))
+    const renewals = trial("renewals", true)
+    assert.ok(gotThrough(renewals, "boot") && gotThrough(renewals, "registration") && gotThrough(renewals, "renewals"))
+    assert.ok(!gotThrough(renewals, "status posts"))
+    const died = trial("renewals", false, "registration")
+    assert.ok(gotThrough(died, "boot") && !gotThrough(died, "registration"))
+    assert.ok(!failedIn(died, "boot") && failedIn(died, "registration") && failedIn(died, "pod walk"))
+    const own = trial("status posts", false, "status posts")
+    assert.ok(failedIn(own, "status posts") && !failedIn(own, "renewals") && gotThrough(own, "registration"))
+    // a cycle trial (no phase) that died in its cycle passed the common phases and failed no phase
+    const cycle: Trial = { kb: 20, pods: 8, ok: false, detail: "", seconds: 1, diedIn: "cycle" }
+    assert.ok(gotThrough(cycle, "registration") && !failedIn(cycle, "renewals"))
 })
