@@ -1,7 +1,9 @@
 // The Kubernetes side of a request: content types, the reply's status and
 // Status reason for log lines, the Date header for the clock. Replies are
 // read in prefix mode: enough for metadata.uid or a Status reason, while the
-// rest of a 5 KB Node streams past without touching the heap.
+// rest of a 5 KB Node streams past without touching the heap. A Status comes
+// in JSON or, when protobuf was asked for, in protobuf: both are read.
+import { ProtoScanner } from "./proto-stream"
 //
 // One contract for every call: a 2xx reply is returned, anything else is
 // thrown as an ApiStatusError, so retry loops treat a refusal like a network
@@ -10,6 +12,16 @@
 export const JSON_TYPE = "application/json"
 export const MERGE_PATCH = "application/merge-patch+json"
 export const STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
+/** The real kubelet's encoding: the smallest reply the API server gives. */
+export const PROTOBUF = "application/vnd.kubernetes.protobuf"
+/**
+ * The object's metadata alone, in protobuf; the second clause is for
+ * errors, which have no metadata form (alone, the first gets them as
+ * indented JSON).
+ */
+export const PROTOBUF_METADATA = PROTOBUF + ";as=PartialObjectMetadata;g=meta.k8s.io;v=v1, " + PROTOBUF
+/** A Status in protobuf: its message and reason. */
+const STATUS_FIELDS = [[2, 3], [2, 4]]
 
 /** metadata.uid sits in the first ~150 bytes of an object; a Status reason in ~300. */
 export const REPLY_PREFIX_BYTES = 512
@@ -18,7 +30,8 @@ export const REPLY_PREFIX_BYTES = 512
 export interface FetchResponse {
     status: number
     headers: { get(name: string): string }
-    text(): any
+    /** The kept body bytes. */
+    buffer(): Buffer
 }
 
 /** Takes a 2xx body a piece at a time (stream mode). */
@@ -40,8 +53,11 @@ export interface KubeReply {
     status: number
     /** The Date header, "" when absent. */
     date: string
-    /** The first REPLY_PREFIX_BYTES of the body. */
+    /** The first REPLY_PREFIX_BYTES of a JSON body; "" for protobuf. */
     bodyPrefix: string
+    /** A refusal's Status reason and message, "" when it has none. */
+    reason: string
+    message: string
 }
 
 export class KubeApi {
@@ -60,9 +76,10 @@ export class KubeApi {
      * whatever the transport throws. With `sink`, a 2xx body goes there as it
      * arrives (bodyPrefix is then empty).
      */
-    async call(what: string, method: string, path: string, body?: string, contentType?: string, sink?: BodySink): Promise<KubeReply> {
+    async call(what: string, method: string, path: string, body?: string, contentType?: string, sink?: BodySink, accept?: string): Promise<KubeReply> {
         const headers: any = {}
         if (body !== undefined) headers["Content-Type"] = contentType || JSON_TYPE
+        if (accept) headers["Accept"] = accept
         const bodyMode = sink ? "stream" : "prefix"
         return await this.send(what, path, { method, headers, body, bodyMode, prefixBytes: REPLY_PREFIX_BYTES, sink })
     }
@@ -80,10 +97,27 @@ export class KubeApi {
     private async send(what: string, path: string, init: any): Promise<KubeReply> {
         const res = await this.fetchFn(path, init)
         this.lastContactMs = this.monotonic()
-        const text = await res.text()
-        const reply: KubeReply = { status: res.status, date: res.headers.get("date") || "", bodyPrefix: text || "" }
-        if (reply.status < 200 || reply.status >= 300) throw new ApiStatusError(what, reply)
-        return reply
+        const body = res.buffer()
+        const protobuf = (res.headers.get("content-type") || "").indexOf(PROTOBUF) === 0
+        const reply: KubeReply = {
+            status: res.status,
+            date: res.headers.get("date") || "",
+            bodyPrefix: protobuf ? "" : body.toString("utf-8"),
+            reason: "",
+            message: "",
+        }
+        if (reply.status >= 200 && reply.status < 300) return reply
+        if (protobuf) {
+            const status = new ProtoScanner(STATUS_FIELDS, (i, v) => {
+                if (i === 0) reply.message = v || ""
+                else reply.reason = v || ""
+            })
+            status.push(body, 0, body.length)
+        } else {
+            reply.reason = findJsonString(reply.bodyPrefix, "reason") || ""
+            reply.message = findJsonString(reply.bodyPrefix, "message") || ""
+        }
+        throw new ApiStatusError(what, reply)
     }
 }
 
@@ -141,11 +175,9 @@ function hex4(s: string, at: number): number {
 
 /** "409 AlreadyExists: nodes \"x\" already exists" for log lines. */
 export function describeReply(r: KubeReply): string {
-    const reason = findJsonString(r.bodyPrefix, "reason")
-    const message = findJsonString(r.bodyPrefix, "message")
     let s = "" + r.status
-    if (reason) s += " " + reason
-    if (message) s += ": " + message
+    if (r.reason) s += " " + r.reason
+    if (r.message) s += ": " + r.message
     return s
 }
 

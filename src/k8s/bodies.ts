@@ -121,12 +121,10 @@ export function reconcileStatusBody(id: NodeIdentity, conditions: any[]): string
 }
 
 /**
- * The periodic status PATCH: conditions plus the heap annotation in one
- * request (the API server keeps metadata sent to /status). No annotation
- * while the heap is unknown (heapFree < 0): better absent than invented.
+ * The annotations a status post carries: free heap and the firmware report.
+ * None while the heap is unknown (heapFree < 0): better absent than invented.
  */
-export function heartbeatBody(heapFree: number, conditions: any[], firmware: FirmwareReport): string {
-    if (heapFree < 0 && !firmware.status) return JSON.stringify({ status: { conditions } })
+export function statusAnnotations(heapFree: number, firmware: FirmwareReport): any {
     const annotations: any = {}
     if (heapFree >= 0) annotations[HEAP_ANNOTATION] = "" + heapFree
     if (firmware.status) {
@@ -134,7 +132,36 @@ export function heartbeatBody(heapFree: number, conditions: any[], firmware: Fir
         annotations[FIRMWARE_DIGEST_ANNOTATION] = firmware.digest || null
         annotations[FIRMWARE_STATUS_ANNOTATION] = firmware.status
     }
-    return JSON.stringify({ metadata: { annotations }, status: { conditions } })
+    return annotations
+}
+
+/** The whole status PATCH: every condition and the annotations in one request (the API server keeps metadata sent to /status). */
+export function heartbeatBody(heapFree: number, conditions: any[], firmware: FirmwareReport): string {
+    return statusBody(statusAnnotations(heapFree, firmware), { conditions })
+}
+
+/**
+ * A heartbeat when nothing flipped, as client-go's two-way strategic merge
+ * patch of the node sends it: the conditions' order, and of each condition
+ * its type, the new lastHeartbeatTime and whatever else changed since the
+ * last post (`conditions` from ConditionTracker.changedJson); only the
+ * annotations that changed.
+ */
+export function heartbeatDiffBody(changedAnnotations: any, conditions: any[]): string {
+    return statusBody(changedAnnotations, { "$setElementOrder/conditions": conditions.map(c => ({ type: c.type })), conditions })
+}
+
+/** The annotations whose value differs from what was posted before. */
+export function changedAnnotations(now: any, posted: any): any {
+    const changed: any = {}
+    const keys = Object.keys(now)
+    for (let i = 0; i < keys.length; i++) if (now[keys[i]] !== posted[keys[i]]) changed[keys[i]] = now[keys[i]]
+    return changed
+}
+
+function statusBody(annotations: any, status: any): string {
+    if (Object.keys(annotations).length === 0) return JSON.stringify({ status })
+    return JSON.stringify({ metadata: { annotations }, status })
 }
 
 function ownerReferences(name: string, nodeUid: string): any[] {

@@ -140,6 +140,8 @@ export function deriveConditions(s: NodeSample): ConditionValue[] {
 interface Tracked {
     value: ConditionValue
     lastTransitionMs: number
+    /** The value the last successful post sent; undefined when not known to be on the server. */
+    posted: ConditionValue
 }
 
 /** Remembers each condition's status and when it last flipped. */
@@ -155,9 +157,9 @@ export class ConditionTracker {
         let flipped = previous.length === 0
         this.tracked = values.map((value, i) => {
             const old = previous[i]
-            if (old && old.value.status === value.status) return { value, lastTransitionMs: old.lastTransitionMs }
+            if (old && old.value.status === value.status) return { value, lastTransitionMs: old.lastTransitionMs, posted: old.posted }
             flipped = true
-            return { value, lastTransitionMs: nowMs }
+            return { value, lastTransitionMs: nowMs, posted: old ? old.posted : undefined }
         })
         return flipped
     }
@@ -170,6 +172,43 @@ export class ConditionTracker {
     /** "Ready=True MemoryPressure=False ..." for log lines. */
     describe(): string {
         return this.tracked.map(t => `${t.value.type}=${t.value.status}`).join(" ")
+    }
+
+    /** The values now are on the server: a post of them succeeded. */
+    markPosted() {
+        for (const t of this.tracked) t.posted = t.value
+    }
+
+    /** Every condition was posted and the server still has it: a heartbeat may send only what changed. */
+    allPosted(): boolean {
+        if (this.tracked.length === 0) return false
+        for (const t of this.tracked) if (!t.posted) return false
+        return true
+    }
+
+    /** What the server cannot be sure of any more (a failed post, a new registration): the next post is whole. */
+    forgetPosted() {
+        for (const t of this.tracked) t.posted = undefined
+    }
+
+    /**
+     * Each condition's type and heartbeat `nowMs`, with the fields that
+     * changed since the last post (allPosted() must hold).
+     */
+    changedJson(nowMs: number): any[] {
+        const heartbeat = formatTime(nowMs)
+        return this.tracked.map(t => {
+            const c: any = { type: t.value.type, lastHeartbeatTime: heartbeat }
+            const v = t.value
+            const p = t.posted
+            if (v.status !== p.status) {
+                c.status = v.status
+                c.lastTransitionTime = formatTime(t.lastTransitionMs)
+            }
+            if (v.reason !== p.reason) c.reason = v.reason
+            if (v.message !== p.message) c.message = v.message
+            return c
+        })
     }
 
     /** The conditions as the API wants them, with heartbeat `nowMs`. */

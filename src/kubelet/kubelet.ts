@@ -1,18 +1,21 @@
-import { describeFailure, findJsonString, KubeApi, MERGE_PATCH, replyStatus, STRATEGIC_MERGE_PATCH } from "../k8s/api"
+import { describeFailure, findJsonString, KubeApi, MERGE_PATCH, PROTOBUF, PROTOBUF_METADATA, replyStatus, STRATEGIC_MERGE_PATCH } from "../k8s/api"
 import {
+    changedAnnotations,
     FirmwareReport,
     heartbeatBody,
+    heartbeatDiffBody,
     leaseBody,
     leaseOwnerBody,
     NodeIdentity,
     reconcileStatusBody,
     registrationBody,
     renewBody,
+    statusAnnotations,
 } from "../k8s/bodies"
 import { ConditionTracker, deriveConditions, NodeSample } from "../k8s/conditions"
 import { eventBody, eventNamespace, EventSubject, nodeSubject } from "../k8s/events"
-import { JsonScanner } from "../k8s/json-stream"
-import { eventsPath, FIELD_MANAGER, leasePath, LEASES_PATH, nodePath, NODES_PATH } from "../k8s/paths"
+import { ProtoScanner } from "../k8s/proto-stream"
+import { eventsPath, leasePath, LEASES_PATH, nodePath, NODES_PATH } from "../k8s/paths"
 import { LedStatus } from "../led/status"
 import { PlatformSource, SIM_TRANSPORT } from "../platform/snapshot"
 import { Config } from "../settings/settings"
@@ -22,8 +25,8 @@ import { formatMicroTime, formatTime } from "../time/rfc3339"
 import { Timer } from "../time/timer"
 import { FIRMWARE_ANNOTATION } from "../update/reference"
 
-/** Where a Node object names its desired firmware. */
-const DESIRED_FIRMWARE = "metadata.annotations." + FIRMWARE_ANNOTATION
+/** An annotation's key and value in a PartialObjectMetadata reply (metadata 1, annotations 12). */
+const ANNOTATION_FIELDS = [[2, 1, 12, 1], [2, 1, 12, 2]]
 
 /** What a Kubelet is made of; the unit tests pass fakes for each. */
 export interface KubeletParts {
@@ -68,6 +71,8 @@ export class Kubelet {
     /** The Node's picokubelet.dev/firmware annotation as the latest status reply had it; "" for none. */
     desiredFirmware = ""
     readonly firmware: FirmwareReport = { digest: "", status: "" }
+    /** The annotations the last successful status post left on the server; undefined when unsure. */
+    private postedAnnotations: any = undefined
     private readonly connectionsOpened: () => number
     /** Connections the transport had opened at the latest reconnect check. */
     private connectionsSeen = 0
@@ -143,7 +148,7 @@ export class Kubelet {
         const id = this.identity
         const conditions = this.conditions.toJson(this.clock.now())
         try {
-            const created = await api.call("register node", "POST", NODES_PATH + FIELD_MANAGER, registrationBody(id, conditions))
+            const created = await api.call("register node", "POST", NODES_PATH, registrationBody(id, conditions))
             this.nodeUid = findJsonString(created.bodyPrefix, "uid")
             console.log(`kubelet: node ${id.name} registered, uid ${this.nodeUid}`)
             return
@@ -155,7 +160,7 @@ export class Kubelet {
         await api.call(
             "reconcile existing node",
             "PATCH",
-            nodePath(id.name) + "/status" + FIELD_MANAGER,
+            nodePath(id.name) + "/status",
             reconcileStatusBody(id, conditions),
             STRATEGIC_MERGE_PATCH
         )
@@ -169,7 +174,7 @@ export class Kubelet {
         const nodeUid = this.nodeUid
         try {
             const body = leaseBody(name, nodeUid, this.config.leaseSeconds, formatMicroTime(this.clock.nextRenewTime()))
-            await this.api.call("create lease", "POST", LEASES_PATH + FIELD_MANAGER, body)
+            await this.api.call("create lease", "POST", LEASES_PATH, body)
             console.log(`lease: created kube-node-lease/${name}`)
             return
         } catch (e: any) {
@@ -177,43 +182,63 @@ export class Kubelet {
         }
         // It exists, maybe owned by a Node that was deleted and registered again:
         // point it at ours, or garbage collection would take it from under us.
-        await this.api.call("adopt existing lease", "PATCH", leasePath(name) + FIELD_MANAGER, leaseOwnerBody(name, nodeUid), MERGE_PATCH)
+        await this.api.call("adopt existing lease", "PATCH", leasePath(name), leaseOwnerBody(name, nodeUid), MERGE_PATCH)
         console.log(`lease: kube-node-lease/${name} exists; owner set to node uid ${nodeUid}`)
     }
 
     /** Merge PATCH of renewTime alone; returns the renewTime sent. */
     async renewLease(): Promise<string> {
         const renewTime = formatMicroTime(this.clock.nextRenewTime())
-        await this.api.call("renew lease", "PATCH", leasePath(this.config.nodeName) + FIELD_MANAGER, renewBody(renewTime), MERGE_PATCH)
+        // the reply is discarded: protobuf is its smallest form
+        await this.api.call("renew lease", "PATCH", leasePath(this.config.nodeName), renewBody(renewTime), MERGE_PATCH, undefined, PROTOBUF)
         return renewTime
     }
 
-    /** Status PATCH with every condition and the heap annotation, in one request; `why` is for the log. */
-    async postStatus(why: string) {
+    /**
+     * Status PATCH with the conditions and annotations, in one request: whole,
+     * or when `heartbeat` and the server has the last post, only what changed
+     * (as the upstream kubelet's heartbeat). `why` is for the log.
+     */
+    async postStatus(why: string, heartbeat?: boolean) {
         const p = this.platform.snapshot()
         const heapFree = p.known ? p.heapFree : -1
-        // the reply is the whole Node: its desired firmware comes with it, at no extra request
+        const now = this.clock.now()
+        const annotations = statusAnnotations(heapFree, this.firmware)
+        const posted = this.postedAnnotations
+        const diff = heartbeat && posted !== undefined && this.conditions.allPosted()
+        const body = diff
+            ? heartbeatDiffBody(changedAnnotations(annotations, posted), this.conditions.changedJson(now))
+            : heartbeatBody(heapFree, this.conditions.toJson(now), this.firmware)
+        // until the reply says otherwise, the server may have the old post or this one
+        this.postedAnnotations = undefined
+        this.conditions.forgetPosted()
+        // the reply is the Node's metadata: its desired firmware comes with it, at no extra request
         let desired = ""
-        const scanner = new JsonScanner([DESIRED_FIRMWARE], (path, value) => {
-            if (value !== null) desired = value
+        let key = ""
+        const scanner = new ProtoScanner(ANNOTATION_FIELDS, (i, value) => {
+            if (i === 0) key = value
+            else if (key === FIRMWARE_ANNOTATION) desired = value
         })
         const reply = await this.api.call(
             "post status",
             "PATCH",
-            nodePath(this.config.nodeName) + "/status" + FIELD_MANAGER,
-            heartbeatBody(heapFree, this.conditions.toJson(this.clock.now()), this.firmware),
+            nodePath(this.config.nodeName) + "/status",
+            body,
             STRATEGIC_MERGE_PATCH,
-            scanner.push
+            scanner.push,
+            PROTOBUF_METADATA
         )
-        if (scanner.done && !scanner.error) this.desiredFirmware = desired
-        else console.error(`status: reply unreadable (${scanner.error || "cut short"}); desired firmware unchanged`)
+        this.postedAnnotations = annotations
+        this.conditions.markPosted()
+        if (scanner.done && !scanner.error && desired !== undefined) this.desiredFirmware = desired
+        else console.error(`status: reply unreadable (${scanner.error || (scanner.done ? "annotation too long" : "cut short")}); desired firmware unchanged`)
         // re-anchor on the reply's Date, measuring the skew (wall vs monotonic)
         const t = parseHttpDate(reply.date)
         if (t !== undefined) {
             const skew = this.clock.anchor(t)
             if (Math.abs(skew) > 1000) console.log(`kubelet: clock re-anchored, skew ${skew} ms`)
         }
-        console.log(`status: posted (${why}) heap=${heapFree} ${this.conditions.describe()}`)
+        console.log(`status: posted (${why}) heap=${heapFree} ${this.conditions.describe()}${diff ? " [heartbeat: changes only]" : ""}`)
     }
 
     /** Posts an event. Best effort: a refusal is logged, never thrown, and not retried. */

@@ -52,7 +52,6 @@ export function buildRequestHead(r: RequestHead): string {
     const h = r.headers
     let s = `${method} ${r.path} HTTP/1.1\r\nHost: ${hostHeader(r.host, r.port, r.tls)}\r\n`
     if (!hasHeader(h, "user-agent")) s += `User-Agent: ${USER_AGENT}\r\n`
-    if (!hasHeader(h, "accept")) s += "Accept: application/json\r\n"
     if (r.token && !hasHeader(h, "authorization")) {
         checkToken("token", r.token)
         s += `Authorization: Bearer ${r.token}\r\n`

@@ -1,6 +1,6 @@
 import { describeFailure, findJsonString, replyStatus, STRATEGIC_MERGE_PATCH } from "../k8s/api"
 import { EventSubject } from "../k8s/events"
-import { FIELD_MANAGER, METADATA_LIST, podPath, podsOnNodePath } from "../k8s/paths"
+import { METADATA_LIST, podPath, podsOnNodePath } from "../k8s/paths"
 import { Kubelet } from "../kubelet/kubelet"
 import { linkDown } from "../platform/snapshot"
 import { deleteBody, rejectedBody, runningBody, terminatedBody } from "../pods/bodies"
@@ -159,7 +159,7 @@ export class PodReconciler {
 
     /** Status PATCH; returns the pod's resourceVersion after it ("" when the reply did not say). */
     private async patch(p: ListedPod, body: string): Promise<string> {
-        const path = podPath(p.namespace, p.name) + "/status" + FIELD_MANAGER
+        const path = podPath(p.namespace, p.name) + "/status"
         const reply = await this.k.api.call("patch pod status", "PATCH", path, body, STRATEGIC_MERGE_PATCH)
         return findJsonString(reply.bodyPrefix, "resourceVersion") || ""
     }

@@ -8,6 +8,8 @@ import { Kubelet } from "../kubelet/kubelet"
 // post; never in between. A post that failed stays due and is retried on
 // the next sample.
 
+const REPORT_PERIOD = "report period"
+
 export class StatusReconciler {
     private readonly sampleMs: number
     private readonly reportMs: number
@@ -59,7 +61,7 @@ export class StatusReconciler {
             await this.heap.check(k)
             if (k.refreshConditions()) this.due = "condition flipped"
             else if (this.requested) this.due = this.requested
-            else if (!this.due && k.timer.now() - this.lastPostMs >= this.reportMs) this.due = "report period"
+            else if (!this.due && k.timer.now() - this.lastPostMs >= this.reportMs) this.due = REPORT_PERIOD
             this.requested = ""
             if (!this.due) return
             await this.postOrRegisterAgain(this.due)
@@ -71,11 +73,15 @@ export class StatusReconciler {
         }
     }
 
-    /** Someone deleted the Node (404): register again, recreate the Lease, post. */
+    /**
+     * Posts: on the report period a heartbeat of what changed, else (a flip,
+     * an outage, a request) whole. Someone deleted the Node (404): register
+     * again, recreate the Lease, post.
+     */
     private async postOrRegisterAgain(why: string) {
         const k = this.k
         try {
-            await k.postStatus(why)
+            await k.postStatus(why, why === REPORT_PERIOD)
         } catch (e: any) {
             if (replyStatus(e) !== 404) throw e
             console.error(`status: node ${k.config.nodeName} is gone (404); registering again`)

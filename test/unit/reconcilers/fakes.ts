@@ -24,20 +24,24 @@ export class FakeTimer implements Timer {
     }
 }
 
-/** A scripted reply: a status (and body), or `fail`, the message of a transport error. */
+/** A scripted reply: a status (and body: a string is JSON, a Buffer protobuf), or `fail`, the message of a transport error. */
 export interface Reply {
     status?: number
-    body?: string
+    body?: string | Buffer
     fail?: string
 }
+
+/** An empty object in protobuf: what a request asking for protobuf gets when the script says nothing. */
+const EMPTY_PROTOBUF = Buffer.from([0x6b, 0x38, 0x73, 0x00, 0x12, 0x00])
 
 export interface SeenRequest {
     method: string
     path: string
     body: string
+    accept: string
 }
 
-/** Answers calls from `replies` in order, then 200 with "{}"; records every request. */
+/** Answers calls from `replies` in order, then 200 with "{}" (an empty protobuf object when asked for one); records every request. */
 export class FakeApiServer {
     replies: Reply[] = []
     requests: SeenRequest[] = []
@@ -48,15 +52,18 @@ export class FakeApiServer {
     fetchFn(): FetchFn {
         const self = this
         return async (path, init) => {
-            self.requests.push({ method: init.method, path, body: init.body })
+            const accept: string = init.headers && init.headers["Accept"]
+            self.requests.push({ method: init.method, path, body: init.body, accept })
             const r = self.replies.shift() || { status: 200 }
             if (r.fail) throw new Error(r.fail)
             const status = r.status || 200
+            const wantsProtobuf = !!accept && accept.indexOf("application/vnd.kubernetes.protobuf") === 0
+            const body: Buffer = r.body instanceof Buffer ? r.body : r.body ? Buffer.from(r.body) : wantsProtobuf ? EMPTY_PROTOBUF : Buffer.from("{}")
+            const contentType = r.body instanceof Buffer || (!r.body && wantsProtobuf) ? "application/vnd.kubernetes.protobuf" : "application/json"
             if (init.bodyMode === "stream" && status >= 200 && status < 300) {
                 // in uneven pieces, as a socket delivers them
-                const b = Buffer.from(r.body || "{}")
-                for (let at = 0; at < b.length; at += self.piece) {
-                    init.sink(b, at, Math.min(b.length, at + self.piece))
+                for (let at = 0; at < body.length; at += self.piece) {
+                    init.sink(body, at, Math.min(body.length, at + self.piece))
                     // a fiber slice per 256 bytes, as the transport's at most 512
                     if (at % 256 < self.piece) await ds.sleep(0)
                 }
@@ -64,8 +71,8 @@ export class FakeApiServer {
             return {
                 status,
                 // no Date: the wall clock stays where the test anchored it
-                headers: { get: (name: string): string => null },
-                text: async () => r.body || "{}",
+                headers: { get: (name: string): string => (name === "content-type" ? contentType : null) },
+                buffer: () => body,
             }
         }
     }
