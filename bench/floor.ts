@@ -45,7 +45,9 @@ export interface Floor {
     ours: Lever
 }
 
-const NODE = "esp-floor-01"
+/** The node whose Lease the floor renews (it needs a bootstrap token of its own). */
+export const FLOOR_NODE = "esp-floor-01"
+const NODE = FLOOR_NODE
 export const PARTIAL_METADATA = `${PROTOBUF};as=PartialObjectMetadata;g=meta.k8s.io;v=v1`
 
 /** Longest wait for one reply. */
@@ -276,6 +278,8 @@ export async function measureFloor(cluster: Cluster): Promise<Floor> {
         return { version: cluster.version, baseline, levers: measured, floor, ours }
     } finally {
         wire?.close()
+        // the Lease goes with the Node (owner reference): nothing left for a later client's watches
+        await cluster.kubectl.run("delete", "node", NODE, "--ignore-not-found", "--wait=false")
     }
 }
 
@@ -308,7 +312,7 @@ export function floorTable(f: Floor): string[] {
 
 if (require.main === module) {
     ;(async () => {
-        const cluster = await startCluster({ nodeNames: [NODE], log: l => console.error(l) })
+        const cluster = await startCluster({ nodeNames: [FLOOR_NODE], log: l => console.error(l) })
         try {
             const f = await measureFloor(cluster)
             console.log(`Floor of one renewal on kube-apiserver ${f.version}:\n`)

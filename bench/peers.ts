@@ -17,6 +17,7 @@ import { startChild, stopChild } from "../tools/simulator/children"
 import { AuditRequest, attribute, auditRequests } from "./audit"
 import { ClientCost, perHour, Stream, streamPerHour } from "./cost"
 import { Firmware } from "./firmware"
+import { Floor, FLOOR_NODE, measureFloor } from "./floor"
 import { Plan, REAL } from "./plan"
 import { bootKubelet, KUBELET_NODE, kubeletClient, kubeletCost } from "./replay-kubelet"
 import { repeat, ReplaySteps } from "./replay-client"
@@ -46,6 +47,8 @@ export interface Peers {
     k8sVersion?: string
     builds?: { kwok: string; virtualKubelet: string; buildSeconds: PeerBinaries["buildSeconds"] }
     clients: PeerClient[]
+    /** The floor of one renewal on the same control plane (bench/floor.ts). */
+    floor?: Floor
     /** The same clients against the emulator (the wire-cost step), for the real / emulator ratios. */
     emulator: ClientCost[]
     /** ours below every peer per node-hour: heartbeats (lease + status), and everything. */
@@ -363,11 +366,12 @@ const replayBinding = () =>
 /** Every client one after another on one real control plane; `wire` is the emulator's figures for ours, seed and kubelet. */
 export async function benchPeers(plan: Plan, wire: WireCost, built: PeerBinaries, log: (line: string) => void = console.error): Promise<Peers> {
     const peersPlan = plan.peers!
-    const cluster = await startCluster({ nodeNames: [OURS, SEED_NODE, KUBELET_NODE], auditLog: true, log })
+    const cluster = await startCluster({ nodeNames: [OURS, SEED_NODE, KUBELET_NODE, FLOOR_NODE], auditLog: true, log })
     const dir = join(cluster.dataDir, "peers")
     mkdirSync(dir, { recursive: true })
     const r: Run = { cluster, peersPlan, dir, log }
     const clients: PeerClient[] = []
+    let floor: Floor | undefined
     try {
         await cluster.kubectl.apply(readFileSync(join(__dirname, "replay-rbac.yaml"), "utf8"))
         await cluster.kubectl.apply(replayBinding())
@@ -389,6 +393,8 @@ export async function benchPeers(plan: Plan, wire: WireCost, built: PeerBinaries
         await each("picokubelet", OURS, p => measureOurs(r, p))
         await each("the seed's replay", SEED_NODE, p => measureSeed(r, p, plan))
         await each("the kubelet's replay", KUBELET_NODE, p => measureKubelet(r, p, plan))
+        log("bench: peers: the floor of one renewal ...")
+        floor = await measureFloor(cluster)
     } finally {
         await cluster.stop()
     }
@@ -398,6 +404,7 @@ export async function benchPeers(plan: Plan, wire: WireCost, built: PeerBinaries
         k8sVersion: cluster.version,
         builds: { kwok: built.kwok.version, virtualKubelet: built.virtualKubelet.version, buildSeconds: built.buildSeconds },
         clients,
+        floor,
         emulator: wire.clients,
         goals: {
             heartbeats: peers.every(p => heartbeatsPerHour(ours) < heartbeatsPerHour(p)),

@@ -5,6 +5,7 @@ import { Bytecode } from "./bytecode"
 import { perHour, streamPerHour } from "./cost"
 import type { RenewalChurn, IntervalStats } from "./churn"
 import { Headroom, HeapHeadroom, NODE_REPLY_BYTES, PullHeadroom } from "./heap"
+import { Floor, floorTable } from "./floor"
 import { heartbeatsPerHour, HEARTBEATS, Peers } from "./peers"
 import { HEAP_KB, Plan, REAL } from "./plan"
 import { API_TOLERANCE, HOST_TOLERANCE, Rack, RackSample } from "./rack"
@@ -479,12 +480,53 @@ function cheapest(p: Peers, f: (c: Peers["clients"][number]["cost"]) => number) 
     return peers.reduce((a, b) => (f(b) < f(a) ? b : a))
 }
 
+/** Goals against the floor and the seed, on the real control plane. */
+export const FLOOR_GOALS = { vsFloor: 1.1, vsSeed: 0.25 }
+
+/** One renewal's TCP bytes, both ways. */
+const renewalBytes = (l: Floor["floor"]) => l.m.up + l.m.down
+
+/** ours / floor per renewal, the floor's lease stream in seed units, ours / seed per node-hour (heartbeats). */
+function floorFigures(p: Peers) {
+    const f = p.floor!
+    const ours = p.clients.find(c => c.cost.key === "ours")!.cost
+    const seed = p.clients.find(c => c.cost.key === "seed")?.cost
+    const floorLeasePerHour = renewalBytes(f.floor) * REAL.renewalsPerHour
+    const seedPerHour = seed ? heartbeatsPerHour(seed) : NaN
+    return {
+        oursVsFloor: renewalBytes(f.ours) / renewalBytes(f.floor),
+        floorLeasePerHour,
+        floorInSeed: floorLeasePerHour / seedPerHour,
+        oursVsSeed: heartbeatsPerHour(ours) / seedPerHour,
+    }
+}
+
 function peersSummary(p: Peers): string[] {
     if (p.skipped || !p.clients.length) return [row(["8. peers on a real control plane", `not measured: ${p.skipped}`, "", ""])]
     const ours = p.clients.find(c => c.cost.key === "ours")!.cost
     const hb = cheapest(p, heartbeatsPerHour)
     const all = cheapest(p, c => perHour(c).total)
+    const floorRows = p.floor
+        ? (() => {
+              const ff = floorFigures(p)
+              return [
+                  row([
+                      "8. real control plane: one renewal, ours / the floor (TCP bytes both ways)",
+                      `${renewalBytes(p.floor.ours)} B / ${renewalBytes(p.floor.floor)} B = ${x(ff.oursVsFloor)}`,
+                      `<= ${FLOOR_GOALS.vsFloor}x`,
+                      met(ff.oursVsFloor <= FLOOR_GOALS.vsFloor),
+                  ]),
+                  row([
+                      "8. real control plane: heartbeats per node-hour, ours / the seed's pattern (the floor's renewals alone: " + x(ff.floorInSeed) + ")",
+                      x(ff.oursVsSeed),
+                      `<= ${FLOOR_GOALS.vsSeed}x`,
+                      met(ff.oursVsSeed <= FLOOR_GOALS.vsSeed),
+                  ]),
+              ]
+          })()
+        : []
     return [
+        ...floorRows,
         row([
             "8. real control plane: heartbeats (lease + status) per node-hour, ours / cheapest peer",
             `${KB(heartbeatsPerHour(ours))} / ${KB(heartbeatsPerHour(hb))} (${hb.name})`,
@@ -497,6 +539,26 @@ function peersSummary(p: Peers): string[] {
             "ours below every peer",
             met(p.goals.total),
         ]),
+    ]
+}
+
+/** The floor of one renewal, each lever measured alone, and where ours and the seed stand against it. */
+function floorSection(p: Peers): string[] {
+    const f = p.floor!
+    const ff = floorFigures(p)
+    return [
+        "The floor of one renewal (bench/floor.ts, `tsx bench/floor.ts` alone): on the same server, the smallest renewal request it " +
+            "accepts plus the smallest reply it can be asked for, in TCP bytes over a kept-alive TLS connection. Each lever is applied alone " +
+            "to the renewal the firmware sent before this issue (JSON Accept, ?fieldManager), on a Lease of its own history (created by the " +
+            "same request head, renewed twice, measured on the third: a request under another manager name adds a managedFields entry to every " +
+            "later reply); the floor applies every accepted lever that made the request smaller, with the Accept whose request and reply cost least.",
+        "",
+        ...floorTable(f),
+        "",
+        `Ours / floor: ${x(ff.oursVsFloor)} (goal <= ${FLOOR_GOALS.vsFloor}x). The floor's renewals alone, ${REAL.renewalsPerHour} an hour, are ` +
+            `${KB(ff.floorLeasePerHour)} per node-hour: ${x(ff.floorInSeed)} of the seed's pattern's heartbeats on this server, so no client ` +
+            `renewing a Lease every ${REAL.renewSecs} s over HTTP/1.1 can go below that in seed units. Ours (heartbeats) / seed: ${x(ff.oursVsSeed)} ` +
+            `(goal <= ${FLOOR_GOALS.vsSeed}x).`,
     ]
 }
 
@@ -573,6 +635,7 @@ export function peersSection(p: Peers, plan: Plan): string[] {
             ])
         )
     }
+    if (p.floor) lines.push("", ...floorSection(p))
     lines.push("", "Each client:", "")
     for (const c of p.clients) {
         const reqs = Object.entries(c.requests)
