@@ -143,12 +143,12 @@ export class HttpClient {
     async fetch(path: string, init?: FetchInit): Promise<Response> {
         if (!init) init = {}
         const method = init.method ? init.method.toUpperCase() : "GET"
-        let body: Buffer = null
+        // strings go to the connection as they are: it writes them into the request's buffer
+        let body: Buffer | string = null
         const headers = init.headers
         if (init.body !== undefined && init.body !== null) {
-            if (typeof init.body === "string") body = Buffer.from(init.body)
-            else if (init.body instanceof Buffer) body = init.body
-            else body = Buffer.from(JSON.stringify(init.body))
+            if (typeof init.body === "string" || init.body instanceof Buffer) body = init.body
+            else body = JSON.stringify(init.body)
         }
         const mode: BodyMode = init.bodyMode || "buffer"
         const timeoutMs = orDefault(init.timeoutMs, this.timeoutMs)

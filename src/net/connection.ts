@@ -17,14 +17,15 @@ import { buildRequestHead } from "./request"
 import { BodyMode, BodySink, FEED_BYTES, ResponseParser } from "./response-parser"
 import { Dialer, MAX_WRITE, Wire } from "./wire"
 
-/** Bodies up to this size share the head's write; larger ones get their own. */
+/** Buffer bodies up to this size share the head's write; larger ones get their own. */
 const JOIN_BODY_BYTES = 512
 
 export interface ExchangeRequest {
     method: string
     path: string
     headers?: Record<string, string>
-    body?: Buffer
+    /** A string is written as UTF-8 straight into the request's buffer. */
+    body?: Buffer | string
     mode: BodyMode
     maxBody?: number
     prefixBytes?: number
@@ -144,7 +145,9 @@ export class Connection {
         const method = req.method ? req.method.toUpperCase() : "GET"
         const qi = req.path.indexOf("?")
         const where = `${this.hostPort()} ${method} ${qi < 0 ? req.path : req.path.slice(0, qi)}`
-        const bodyLen = req.body ? req.body.length : 0
+        const body = req.body
+        const text = typeof body === "string"
+        const bodyLen = !body ? 0 : text ? (body as string).byteLength : (body as Buffer).length
         const head = buildRequestHead({
             method,
             path: req.path,
@@ -155,17 +158,16 @@ export class Connection {
             headers: req.headers,
             bodyLength: bodyLen,
         })
-        // A small body rides in the head's write (one TLS record, 22 B saved);
-        // a large one is written on its own rather than copied next to it:
-        // heap is scarcer than bytes on the wire.
-        const headBuf = Buffer.from(head)
-        let out = headBuf
-        let rest: Buffer = null
-        if (bodyLen && bodyLen <= JOIN_BODY_BYTES) {
-            out = Buffer.alloc(headBuf.length + bodyLen)
-            out.blitAt(0, headBuf, 0, headBuf.length)
-            out.blitAt(headBuf.length, req.body, 0, bodyLen)
-        } else if (bodyLen) rest = req.body
+        // One buffer, one write (one TLS record, 22 B saved) for the head
+        // and a string body, both blitted in: no Buffer copy of either is
+        // made first. A large Buffer body is written on its own rather than
+        // copied next to the head: heap is scarcer than bytes on the wire.
+        const join = text || bodyLen <= JOIN_BODY_BYTES
+        const headLen = head.byteLength
+        const out = Buffer.alloc(headLen + (join ? bodyLen : 0))
+        out.blitAt(0, head, 0, headLen)
+        if (join && bodyLen) out.blitAt(headLen, body, 0, bodyLen)
+        const rest: Buffer = join ? null : (body as Buffer)
         for (let attempt = 0; ; attempt++) {
             if (this.wire && this.wire.isClosed()) await this.drop()
             const reused = !!this.wire
@@ -219,7 +221,7 @@ export class Connection {
                 }
                 // bytes past the response belong to nothing we asked: start clean
                 if (!parser.keepAlive || leftover) await this.drop()
-                return { parser, bytesIn, bytesOut: out.length, reused }
+                return { parser, bytesIn, bytesOut: out.length + (rest ? rest.length : 0), reused }
             } catch (e: any) {
                 await this.drop()
                 // a kept-alive connection the server had closed while idle:

@@ -211,6 +211,20 @@ describe("client: one keep-alive connection", () => {
         await c.fetch("/small", { method: "PATCH", body: "{}" })
         expectEqual(w.length, 5)
     })
+    test("a string body of any size shares the head's buffer, its length counted in UTF-8 bytes", async () => {
+        const server = new FakeServer()
+        const c = client(server)
+        let big = '{"message":"héllo ✓'
+        while (big.length < 1500) big += " padding"
+        big += '"}'
+        await c.fetch("/status", { method: "PATCH", body: big })
+        const r = server.requests[0]
+        expectContains(r.head, `Content-Length: ${big.byteLength}\r\n`)
+        expectEqual(big.byteLength, big.length + 3)
+        expectEqual(r.body, big)
+        // head and body in one buffer, written in pieces of at most MAX_WRITE
+        expectEqual(server.wires[0].writes.length, 1)
+    })
 })
 
 describe("client: connection failures", () => {

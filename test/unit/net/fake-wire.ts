@@ -39,10 +39,11 @@ export class FakeWire implements Wire {
         const cl = head.indexOf("Content-Length: ")
         let n = 0
         if (cl >= 0) n = parseInt(head.slice(cl + 16, head.indexOf("\r\n", cl)))
-        if (this.pending.length < e + 4 + n) return null
-        const body = this.pending.slice(e + 4, e + 4 + n)
-        this.pending = this.pending.slice(e + 4 + n)
-        return { head, body }
+        // Content-Length counts bytes: a UTF-8 body is measured as bytes
+        const rest = Buffer.from(this.pending.slice(e + 4))
+        if (rest.length < n) return null
+        this.pending = rest.slice(n).toString()
+        return { head, body: rest.slice(0, n).toString() }
     }
 
     async recv(timeoutMs: number): Promise<Buffer | null | undefined> {
