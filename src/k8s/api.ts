@@ -20,6 +20,9 @@ export const PROTOBUF = "application/vnd.kubernetes.protobuf"
  * indented JSON).
  */
 export const PROTOBUF_METADATA = PROTOBUF + ";as=PartialObjectMetadata;g=meta.k8s.io;v=v1, " + PROTOBUF
+/** metadata.uid and metadata.resourceVersion of a PartialObjectMetadata reply (raw 2, metadata 1). */
+export const UID = [2, 1, 5]
+export const RESOURCE_VERSION = [2, 1, 6]
 /** A Status in protobuf: its message and reason. */
 const STATUS_FIELDS = [[2, 3], [2, 4]]
 
@@ -82,6 +85,18 @@ export class KubeApi {
         if (accept) headers["Accept"] = accept
         const bodyMode = sink ? "stream" : "prefix"
         return await this.send(what, path, { method, headers, body, bodyMode, prefixBytes: REPLY_PREFIX_BYTES, sink })
+    }
+
+    /**
+     * call() asking for the reply as the object's metadata alone, in
+     * protobuf; returns the metadata string at `field` (UID, RESOURCE_VERSION),
+     * "" when the reply had none or could not be read.
+     */
+    async callForMetadata(what: string, method: string, path: string, field: number[], body?: string, contentType?: string): Promise<string> {
+        let value = ""
+        const scanner = new ProtoScanner([field], (i, v) => (value = v || ""))
+        await this.call(what, method, path, body, contentType, scanner.push, PROTOBUF_METADATA)
+        return scanner.error ? "" : value
     }
 
     /**

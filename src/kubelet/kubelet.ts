@@ -1,4 +1,4 @@
-import { describeFailure, findJsonString, KubeApi, MERGE_PATCH, PROTOBUF, PROTOBUF_METADATA, replyStatus, STRATEGIC_MERGE_PATCH } from "../k8s/api"
+import { describeFailure, KubeApi, MERGE_PATCH, PROTOBUF, PROTOBUF_METADATA, replyStatus, STRATEGIC_MERGE_PATCH, UID } from "../k8s/api"
 import {
     changedAnnotations,
     FirmwareReport,
@@ -148,15 +148,14 @@ export class Kubelet {
         const id = this.identity
         const conditions = this.conditions.toJson(this.clock.now())
         try {
-            const created = await api.call("register node", "POST", NODES_PATH, registrationBody(id, conditions))
-            this.nodeUid = findJsonString(created.bodyPrefix, "uid")
+            // the reply is asked for as the Node's metadata alone: the uid is all it is read for
+            this.nodeUid = await api.callForMetadata("register node", "POST", NODES_PATH, UID, registrationBody(id, conditions))
             console.log(`kubelet: node ${id.name} registered, uid ${this.nodeUid}`)
             return
         } catch (e: any) {
             if (replyStatus(e) !== 409) throw e
         }
-        const existing = await api.call("get existing node", "GET", nodePath(id.name))
-        const uid = findJsonString(existing.bodyPrefix, "uid")
+        const uid = await api.callForMetadata("get existing node", "GET", nodePath(id.name), UID)
         await api.call(
             "reconcile existing node",
             "PATCH",

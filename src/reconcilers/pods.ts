@@ -1,4 +1,4 @@
-import { describeFailure, findJsonString, replyStatus, STRATEGIC_MERGE_PATCH } from "../k8s/api"
+import { describeFailure, replyStatus, RESOURCE_VERSION, STRATEGIC_MERGE_PATCH } from "../k8s/api"
 import { EventSubject } from "../k8s/events"
 import { METADATA_LIST, podPath, podsOnNodePath } from "../k8s/paths"
 import { Kubelet } from "../kubelet/kubelet"
@@ -160,8 +160,8 @@ export class PodReconciler {
     /** Status PATCH; returns the pod's resourceVersion after it ("" when the reply did not say). */
     private async patch(p: ListedPod, body: string): Promise<string> {
         const path = podPath(p.namespace, p.name) + "/status"
-        const reply = await this.k.api.call("patch pod status", "PATCH", path, body, STRATEGIC_MERGE_PATCH)
-        return findJsonString(reply.bodyPrefix, "resourceVersion") || ""
+        // the reply is asked for as the pod's metadata alone: a whole Pod is 5 KB, and only its resourceVersion is read
+        return await this.k.api.callForMetadata("patch pod status", "PATCH", path, RESOURCE_VERSION, body, STRATEGIC_MERGE_PATCH)
     }
 
     private async reject(p: ListedPod) {

@@ -39,8 +39,8 @@ export function envelope(apiVersion: string, kind: string, raw: Buffer): Buffer 
 }
 
 /** A PartialObjectMetadata reply with these annotations (in order) and a managedFields entry after them. */
-export function metadataReply(name: string, annotations: (string | Buffer)[][]): Buffer {
-    const fields = [field(1, name), field(5, "uid-1"), field(6, "42"), numberField(7, 3)]
+export function metadataReply(name: string, annotations: (string | Buffer)[][], uid = "uid-1", resourceVersion = "42"): Buffer {
+    const fields = [field(1, name), field(5, uid), field(6, resourceVersion), numberField(7, 3)]
     for (const kv of annotations) fields.push(field(12, message([field(1, kv[0]), field(2, kv[1])])))
     fields.push(field(17, message([field(1, "picokubelet")])))
     const meta = message(fields)

@@ -4,6 +4,7 @@ import { expectEqual } from "../matchers"
 import { PodReconciler } from "../../../src/reconcilers/pods"
 import { DEFAULT_RUN_SECONDS } from "../../../src/pods/facts"
 import { Reply, rig, Rig } from "./fakes"
+import { metadataReply } from "../k8s/proto"
 
 const LIST = "GET /api/v1/pods"
 const GET = "GET /api/v1/namespaces/default/pods/web"
@@ -50,8 +51,9 @@ function podJson(name: string, restartPolicy: string, phase: string, ready = "",
     }
 }
 
+/** The reply to a pod status PATCH: the pod's metadata in protobuf, as the firmware asks for it. */
 function patched(rv: string): Reply {
-    return { status: 200, body: '{"kind":"Pod","apiVersion":"v1","metadata":{"name":"web","namespace":"default","uid":"uid-web","resourceVersion":"' + rv + '"}}' }
+    return { status: 200, body: metadataReply("web", [], "uid-web", rv) }
 }
 
 const CREATED: Reply = { status: 201 }

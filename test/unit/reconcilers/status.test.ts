@@ -76,7 +76,7 @@ describe("status reconciler", () => {
         r.status.requestPost("recovered")
         r.server.replies = [
             { status: 404 },
-            { status: 201, body: '{"kind":"Node","metadata":{"name":"n1","uid":"uid-2"' },
+            { status: 201, body: metadataReply("n1", [], "uid-2") },
             { status: 201 },
             { status: 200 },
         ]
