@@ -4,7 +4,8 @@ import type { TransportBench } from "./transport"
 import { Bytecode } from "./bytecode"
 import { perHour, streamPerHour } from "./cost"
 import type { RenewalChurn, IntervalStats } from "./churn"
-import { Headroom, HeapHeadroom, NODE_REPLY_BYTES, PullHeadroom } from "./heap"
+import { Headroom, HeapHeadroom, NODE_REPLY_BYTES, phasesSection, PullHeadroom } from "./heap"
+import { SoakResult, soakSection } from "./soak"
 import { Floor, floorTable } from "./floor"
 import { heartbeatsPerHour, HEARTBEATS, Peers } from "./peers"
 import { HEAP_KB, Plan, REAL } from "./plan"
@@ -32,6 +33,8 @@ export interface Results {
     rack: Rack
     /** Peers on a real control plane: the full run only. */
     peers?: Peers
+    /** The simulated day (full run only). */
+    soak?: SoakResult
 }
 
 const KB = (b: number) => `${(b / 1024).toFixed(1)} KB`
@@ -88,6 +91,16 @@ function summary(r: Results): string[] {
         ...(heap.pull ? [row(["3. heap headroom during a pull (no pods, a firmware image from an OCI registry in Range windows to its commit)", pullText(heap.pull), "", ""])] : []),
         ...(heap.podsAtNoBallast
             ? [row(["3. pods the cycle holds with no ballast", `${heap.podsAtNoBallast.passedPods} (${heap.podsAtNoBallast.failedPods} fail)`, `MAX_PODS=${heap.maxPods}`, ""])]
+            : []),
+        ...(r.soak
+            ? [
+                  row([
+                      `3. a simulated day: ${r.soak.renewals} renewals at RENEW_SECS=${r.soak.renewSecs}, ${r.soak.pods} pods, ${r.soak.ballastKb} KB of ballast (headroom - 4 KB)`,
+                      r.soak.ok ? `${r.soak.renewed} renewed, ${r.soak.late} late, no restart` : `**failed**: ${r.soak.failure}`,
+                      "no out-of-memory, no restart, renewals on time",
+                      verdict(r.soak.ok),
+                  ]),
+              ]
             : []),
         row([
             `4. time to Ready, \`start:\` line to Ready=True, median of ${n}`,
@@ -231,6 +244,8 @@ function heapSection(r: Results): string[] {
         "",
         "A failed trial's last firmware lines are in results.json.",
         ...(h.pull ? ["", ...pullSection(h.pull)] : []),
+        ...(h.phases ? ["", ...phasesSection(h)] : []),
+        ...(r.soak ? ["", ...soakSection(r.soak)] : []),
     ]
     return lines
 }

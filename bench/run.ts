@@ -21,6 +21,7 @@ import { benchHeap } from "./heap"
 import { Plan, plans } from "./plan"
 import { benchPeers, heartbeatsPerHour, Peers } from "./peers"
 import { benchRack, rackChart } from "./rack"
+import { benchSoak, SOAK_RENEWALS } from "./soak"
 import { peersSection, rackSection, renderReport, Results } from "./report"
 import { benchTiming } from "./timing"
 import { benchTransport } from "./transport"
@@ -164,6 +165,11 @@ async function main() {
         const timing = await step("time to Ready and recovery", () => benchTiming(emulator, plan))
         const churn = await step("renewal intervals with and without pod churn", () => benchRenewalChurn(emulator, plan))
         const heap = await step(`heap headroom bisection (with pods, without${plan.heap.pull ? ", during a pull" : ""})`, () => benchHeap(emulator, plan))
+        // a day's renewals take hours: the full run only
+        const soak =
+            plan.name === "full"
+                ? await step(`a simulated day (${SOAK_RENEWALS} renewals at RENEW_SECS=1)`, () => benchSoak(emulator, heap.passedKb, { renewals: SOAK_RENEWALS }))
+                : undefined
         const rack = await step("the rack (1 to N boards on one host)", () => benchRack(emulator, plan))
         const peers = plan.peers ? await step("peers on a real control plane", () => peersOrSkipped(plan, wire, binaries)) : undefined
         const results: Results = {
@@ -177,6 +183,7 @@ async function main() {
             steps,
             wire,
             heap,
+            soak,
             timing,
             churn,
             bytecode,

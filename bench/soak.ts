@@ -16,16 +16,13 @@ import { leasePath } from "../src/k8s/paths"
 import { intervalStats, IntervalStats } from "./churn"
 import { Firmware, FirmwareFailure } from "./firmware"
 import { BALLAST_ENTRY, NODE_REPLY_BYTES, padNode, Sizes } from "./heap"
-import { MAX_PODS, Plan, REAL } from "./plan"
+import { MAX_PODS, REAL } from "./plan"
 import { benchPod, createPod, deletePod, podRunning } from "./pods"
 
 /** The ballast is this far below the measured headroom. */
 export const SOAK_MARGIN_KB = 4
-/** Renewals per run: a day's at the real period in the full run (about 2.5 h at RENEW_SECS=1); the quick run only keeps the soak from rotting. */
-export const SOAK_PLAN: Record<Plan["name"], { renewals: number }> = {
-    full: { renewals: (24 * 3600) / REAL.renewSecs },
-    quick: { renewals: 60 },
-}
+/** A day's renewals at the real period (the full run only: at RENEW_SECS=1 they take about 2.5 hours). */
+export const SOAK_RENEWALS = (24 * 3600) / REAL.renewSecs
 const RENEW_SECS = 1
 const STATUS_SECS = (RENEW_SECS * REAL.statusSecs) / REAL.renewSecs
 const NODE = "esp-soak-01"
@@ -194,7 +191,7 @@ if (require.main === module) {
         const release = await acquireDevtoolsLock(60 * 60 * 1000)
         const api = await startApiServer({ port: 0, quiet: true, gracePeriodSeconds: 40 })
         try {
-            const r = await benchSoak(api, undefined, { renewals: arg("--renewals") ?? SOAK_PLAN.full.renewals, ballastKb: arg("--ballast") ?? 0 })
+            const r = await benchSoak(api, undefined, { renewals: arg("--renewals") ?? SOAK_RENEWALS, ballastKb: arg("--ballast") ?? 0 })
             console.log(soakSection(r).join("\n"))
             return r.ok
         } finally {

@@ -11,7 +11,8 @@ import { replaySeed } from "./replay-seed"
 import { measureWindow, sumEntries } from "./traffic"
 
 const NODE = "esp-ours-01"
-const GOALS = { vsSeed: 0.2, vsKubelet: 1.0 }
+// 0.25x the seed: 0.2x is below what a renewal over HTTP/1.1 with the smallest reply allows (section 8 measures that floor)
+const GOALS = { vsSeed: 0.25, vsKubelet: 1.0 }
 
 export interface WireCost {
     clients: ClientCost[]
