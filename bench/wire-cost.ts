@@ -72,7 +72,8 @@ async function measureOurs(api: ApiServer, plan: Plan): Promise<{ cost: ClientCo
             key: "ours",
             name: "picokubelet (as built, simulator)",
             pattern:
-                "one keep-alive connection, bootstrap token, 52-byte renewTime merge PATCH; one status PATCH with the annotation; " +
+                "one keep-alive connection, bootstrap token, 52-byte renewTime merge PATCH with its reply in protobuf; " +
+                "one status PATCH a report period, a client-go-style heartbeat of what changed, its reply the Node's metadata in protobuf; " +
                 "a metadata-only listing of the node's pods every pod period (no pods bound here)",
             streams: [
                 { label: "lease renewals", measured: renewals.count, perHour: REAL.renewalsPerHour, up: renewals.up, down: renewals.down, connections: 0, requests: renewals.count },
