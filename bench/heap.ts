@@ -119,6 +119,8 @@ export interface HeapHeadroom {
     /** Replies to the firmware's GET of a pod, and to its listing of the node's pods, in passing cycles. */
     podReplyBytes?: Sizes
     podListReplyBytes?: Sizes
+    /** Free heap between requests after boot, no pods (full plan only): the heap probe. */
+    freeAtIdle?: { kb: number; seconds: number }
     /** Headroom during a firmware pull (full plan only). */
     pull?: PullHeadroom
     /** Headroom per phase, in the order the firmware goes through them (when PHASES_PLAN has the plan). */
@@ -370,6 +372,7 @@ export async function benchHeap(api: ApiServer, plan: Plan): Promise<HeapHeadroo
     const pull = plan.heap.pull ? await benchPull(api, plan, noPods.passedKb ?? GOAL_KB) : undefined
     const phasesPlan = PHASES_PLAN[plan.name]
     const phases = phasesPlan ? await benchPhases(api, phasesPlan, [...trials, ...(pull?.search?.trials ?? [])], pull) : undefined
+    const freeAtIdle = plan.name === "full" ? await probeFreeAtIdle(api) : undefined
     const statusReplyBytes = sizes(collected.status)
     if (statusReplyBytes && statusReplyBytes.min < NODE_REPLY_BYTES)
         throw new Error(`status replies of ${statusReplyBytes.min} B: the cycle was meant to carry ${NODE_REPLY_BYTES} B Nodes`)
@@ -391,6 +394,29 @@ export async function benchHeap(api: ApiServer, plan: Plan): Promise<HeapHeadroo
         pull,
         phases,
         phasesPlan,
+        freeAtIdle,
+    }
+}
+
+/** When the heap probe fills the heap: after bootstrap and the first renewals, between two of them (RENEW_SECS=10). */
+const PROBE = { secs: 25, renewSecs: 10 }
+
+/**
+ * The free heap at idle, no pods (full run only): what the program holds
+ * between requests, against which the bisections' peaks are transient.
+ */
+export async function probeFreeAtIdle(api: ApiServer): Promise<{ kb: number; seconds: number } | undefined> {
+    const fw = await Firmware.start(api, {
+        node: "esp-heap-probe",
+        entry: "test/integration/firmware/heap-probe.ts",
+        settings: { RENEW_SECS: PROBE.renewSecs, STATUS_SECS: 300, PROBE_SECS: PROBE.secs },
+    })
+    try {
+        await Promise.race([fw.died, new Promise(r => setTimeout(r, (PROBE.secs + 60) * 1000))])
+        const probes = fw.linesFrom(0).filter(l => l.startsWith("probe: "))
+        return probes.length ? { kb: Number(probes[probes.length - 1].slice(7).split(" ")[0]), seconds: PROBE.secs } : undefined
+    } finally {
+        await fw.stop()
     }
 }
 

@@ -85,6 +85,9 @@ function summary(r: Results): string[] {
             verdict(heap.goal),
         ]),
         row(["3. heap headroom, same cycle with no pods", headroomText(heap.noPods), "", ""]),
+        ...(heap.freeAtIdle
+            ? [row([`3. free heap at idle, no pods (${heap.freeAtIdle.seconds} s after start, between renewals; the heap probe fills it)`, `${heap.freeAtIdle.kb} KB`, "", ""])]
+            : []),
         ...(heap.doublePods
             ? [row([`3. heap headroom at ${heap.doublePods.pods} pods running (MAX_PODS=${heap.doublePods.pods})`, headroomText(heap.doublePods), "", ""])]
             : []),
