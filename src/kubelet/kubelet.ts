@@ -128,6 +128,9 @@ export class Kubelet {
 
     // The API calls. Like KubeApi.call they return on success and throw on
     // anything else, so retry loops treat them alike; each logs what it did.
+    // A reply read for nothing but its status comes in protobuf, and as
+    // metadata alone when the object is large (a Node, a Pod): DeviceScript's
+    // socket holds a whole reply in the heap, read or not.
 
     /** GET /version and anchor the wall clock on its Date header. */
     async anchorClock() {
@@ -161,7 +164,9 @@ export class Kubelet {
             "PATCH",
             nodePath(id.name) + "/status",
             reconcileStatusBody(id, conditions),
-            STRATEGIC_MERGE_PATCH
+            STRATEGIC_MERGE_PATCH,
+            undefined,
+            PROTOBUF_METADATA
         )
         this.nodeUid = uid
         console.log(`kubelet: node ${id.name} existed (uid ${uid}); reconciled labels, addresses ${id.internalIP}, capacity, nodeInfo`)
@@ -173,7 +178,7 @@ export class Kubelet {
         const nodeUid = this.nodeUid
         try {
             const body = leaseBody(name, nodeUid, this.config.leaseSeconds, formatMicroTime(this.clock.nextRenewTime()))
-            await this.api.call("create lease", "POST", LEASES_PATH, body)
+            await this.api.call("create lease", "POST", LEASES_PATH, body, undefined, undefined, PROTOBUF)
             console.log(`lease: created kube-node-lease/${name}`)
             return
         } catch (e: any) {
@@ -181,7 +186,7 @@ export class Kubelet {
         }
         // It exists, maybe owned by a Node that was deleted and registered again:
         // point it at ours, or garbage collection would take it from under us.
-        await this.api.call("adopt existing lease", "PATCH", leasePath(name), leaseOwnerBody(name, nodeUid), MERGE_PATCH)
+        await this.api.call("adopt existing lease", "PATCH", leasePath(name), leaseOwnerBody(name, nodeUid), MERGE_PATCH, undefined, PROTOBUF)
         console.log(`lease: kube-node-lease/${name} exists; owner set to node uid ${nodeUid}`)
     }
 
@@ -245,7 +250,7 @@ export class Kubelet {
         const node = this.config.nodeName
         try {
             const body = eventBody(node, subject, type, reason, message, formatTime(this.clock.now()))
-            await this.api.call("post event", "POST", eventsPath(eventNamespace(subject)), body)
+            await this.api.call("post event", "POST", eventsPath(eventNamespace(subject)), body, undefined, undefined, PROTOBUF)
         } catch (e: any) {
             console.error(`event: ${reason} for ${subject.name} not posted: ${describeFailure(e)}`)
         }

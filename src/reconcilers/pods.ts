@@ -1,4 +1,4 @@
-import { describeFailure, replyStatus, RESOURCE_VERSION, STRATEGIC_MERGE_PATCH } from "../k8s/api"
+import { describeFailure, PROTOBUF_METADATA, replyStatus, RESOURCE_VERSION, STRATEGIC_MERGE_PATCH } from "../k8s/api"
 import { EventSubject } from "../k8s/events"
 import { METADATA_LIST, podPath, podsOnNodePath } from "../k8s/paths"
 import { Kubelet } from "../kubelet/kubelet"
@@ -174,7 +174,8 @@ export class PodReconciler {
     /** DELETE with grace 0 and the uid precondition; gone already (404, 409) is done too. */
     private async remove(p: ListedPod) {
         try {
-            await this.k.api.call("delete pod", "DELETE", podPath(p.namespace, p.name), deleteBody(p.uid))
+            // the reply, the deleted Pod, is dropped: its metadata alone is the smallest form
+            await this.k.api.call("delete pod", "DELETE", podPath(p.namespace, p.name), deleteBody(p.uid), undefined, undefined, PROTOBUF_METADATA)
             console.log(`pods: ${p.namespace}/${p.name} deleted`)
         } catch (e: any) {
             const status = replyStatus(e)
