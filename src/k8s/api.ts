@@ -3,11 +3,11 @@
 // read in prefix mode: enough for metadata.uid or a Status reason, while the
 // rest of a 5 KB Node streams past without touching the heap. A Status comes
 // in JSON or, when protobuf was asked for, in protobuf: both are read.
-import { ProtoScanner } from "./proto-stream"
 //
 // One contract for every call: a 2xx reply is returned, anything else is
 // thrown as an ApiStatusError, so retry loops treat a refusal like a network
 // error and a caller that expects a status (404, 409) catches it by number.
+import { ProtoScanner } from "./proto-stream"
 
 export const JSON_TYPE = "application/json"
 export const MERGE_PATCH = "application/merge-patch+json"
