@@ -9,7 +9,7 @@ import { connect as netConnect, Socket } from "node:net"
 import { connect as tlsConnect, TLSSocket } from "node:tls"
 import { readFileSync } from "node:fs"
 import { Cluster, startCluster } from "../tools/cluster"
-import { MERGE_PATCH, PROTOBUF } from "../src/k8s/api"
+import { MERGE_PATCH, PROTOBUF, PROTOBUF_METADATA_ONLY } from "../src/k8s/api"
 import { leaseBody, renewBody } from "../src/k8s/bodies"
 import { LEASE_NAMESPACE, LEASES_PATH, leasePath } from "../src/k8s/paths"
 import { buildRequestHead } from "../src/net/request"
@@ -48,7 +48,6 @@ export interface Floor {
 /** The node whose Lease the floor renews (it needs a bootstrap token of its own). */
 export const FLOOR_NODE = "esp-floor-01"
 const NODE = FLOOR_NODE
-export const PARTIAL_METADATA = `${PROTOBUF};as=PartialObjectMetadata;g=meta.k8s.io;v=v1`
 
 /** Longest wait for one reply. */
 const REPLY_TIMEOUT_MS = 10000
@@ -221,7 +220,7 @@ const LEVERS: { name: string; change: string; apply: Change }[] = [
         apply: r => ({ ...setHeader("Content-Type", "application/json-patch+json")(r), body: t => `[{"op":"replace","path":"/spec/renewTime","value":"${t}"}]` }),
     },
     { name: "Accept protobuf", change: `Accept: ${PROTOBUF}`, apply: setHeader("Accept", PROTOBUF) },
-    { name: "Accept protobuf metadata", change: `Accept: ${PARTIAL_METADATA}`, apply: setHeader("Accept", PARTIAL_METADATA) },
+    { name: "Accept protobuf metadata", change: `Accept: ${PROTOBUF_METADATA_ONLY}`, apply: setHeader("Accept", PROTOBUF_METADATA_ONLY) },
 ]
 
 async function measure(wire: Wire, r: Renewal, port: number, token: string): Promise<Measured> {

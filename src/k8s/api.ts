@@ -19,7 +19,8 @@ export const PROTOBUF = "application/vnd.kubernetes.protobuf"
  * errors, which have no metadata form (alone, the first gets them as
  * indented JSON).
  */
-export const PROTOBUF_METADATA = PROTOBUF + ";as=PartialObjectMetadata;g=meta.k8s.io;v=v1, " + PROTOBUF
+export const PROTOBUF_METADATA_ONLY = PROTOBUF + ";as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
+export const PROTOBUF_METADATA = PROTOBUF_METADATA_ONLY + ", " + PROTOBUF
 /** metadata.uid and metadata.resourceVersion of a PartialObjectMetadata reply (raw 2, metadata 1). */
 export const UID = [2, 1, 5]
 export const RESOURCE_VERSION = [2, 1, 6]
