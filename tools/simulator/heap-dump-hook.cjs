@@ -1,0 +1,68 @@
+// Node preload for the DeviceScript CLI: prints what fills the VM's GC heap when the VM runs out
+// of memory, so an OOM says more than `Exception: OutOfMemory` / `PANIC 60004`.
+//   node -r ./tools/simulator/heap-dump-hook.cjs node_modules/@devicescript/cli/built/devicescript-cli.cjs run prog.ts --test
+// Lines go to stderr, each starting with "heapdump: ".
+//   PICOKUBELET_HEAP_DUMP_EVERY_MS=5000  also dumps every 5 s (a snapshot between VM steps)
+//   kill -USR2 <pid>                     dumps now
+"use strict"
+
+const { findChunks, walkChunk, summarize } = require("./heap-walk.cjs")
+
+const DEVS_PANIC_OOM = 60004
+const vms = []
+
+function out(lines) {
+    // stderr to a pipe is synchronous in Node: the lines are out before the VM goes on (or stops)
+    process.stderr.write(lines.map(l => `heapdump: ${l}\n`).join(""))
+}
+
+function dump(vm, title) {
+    const mem = new Uint8Array(vm.memory.buffer) // re-read: memory.grow() detaches old views
+    // the heap moves only when the VM is restarted (gc re-created); re-scan then
+    let heap = vm.chunk !== undefined && walkChunk(mem, vm.chunk)
+    if (!heap) {
+        const found = findChunks(mem)
+        heap = found[0]
+        if (!heap) return out([`${title}no GC heap found in ${mem.length} B of wasm memory`])
+        vm.chunk = heap.chunk
+        if (found.length > 1) title += `(${found.length} candidate heaps, took the live one) `
+    }
+    const prefix = vms.length > 1 ? `vm${vms.indexOf(vm) + 1} ` : ""
+    out(summarize(mem, heap, { title: prefix + title }))
+}
+
+// a broken dump must not take the VM (or the devtools session) down with it
+function safeDump(vm, title) {
+    try {
+        dump(vm, title)
+    } catch (e) {
+        out([`failed: ${(e && e.stack) || e}`])
+    }
+}
+
+const instantiate = WebAssembly.instantiate
+WebAssembly.instantiate = async function (source, imports, ...rest) {
+    const env = imports && imports.env
+    // only DeviceScript's VM imports this (the CLI instantiates other wasm too)
+    if (!env || typeof env._devs_panic_handler !== "function") return instantiate.call(this, source, imports, ...rest)
+    const vm = {}
+    // _devs_panic_handler is the EM_JS import devs_panic() calls, right after DMESG-ing the
+    // exception: for an OOM, alloc_block has just run a GC, so the used blocks are (nearly) all live
+    const orig = env._devs_panic_handler
+    env._devs_panic_handler = function (code, ...args) {
+        if (code === DEVS_PANIC_OOM && vm.memory) safeDump(vm, "OOM (after a GC: used = live) ")
+        return orig.call(this, code, ...args)
+    }
+    const result = await instantiate.call(this, source, imports, ...rest)
+    const instance = result.instance || result
+    if (instance.exports && instance.exports.memory instanceof WebAssembly.Memory) {
+        vm.memory = instance.exports.memory
+        vms.push(vm)
+    }
+    return result
+}
+
+const snap = vm => safeDump(vm, "snapshot (no GC: used includes garbage) ")
+const every = Number(process.env.PICOKUBELET_HEAP_DUMP_EVERY_MS)
+if (every > 0) setInterval(() => vms.forEach(snap), every).unref()
+process.on("SIGUSR2", () => vms.forEach(snap))
