@@ -1,5 +1,6 @@
 import { ChildProcess } from "node:child_process"
 import { randomBytes } from "node:crypto"
+import { join } from "node:path"
 import { eachLine, startChild, stopChild } from "./children"
 import { CLI, DeployTimeout, DevtoolsSession, startDevtools } from "./devtools"
 import { makeScratchProject, ScratchProject, Settings, writeProjectSettings } from "./project"
@@ -64,9 +65,16 @@ const DEPLOY_TRIES = 6
 /** How often a rack's platform roles are bound again to their own services. */
 const KEEP_ROLES_MS = 3000
 
-/** One line of program output, as the VM prints it: "WASM> text". */
+/**
+ * PICOKUBELET_HEAP_DUMP=1: each VM process (where the VM runs; devtools only builds) preloads
+ * the heap dumper, which prints what fills the GC heap when the VM runs out of memory.
+ */
+const HEAP_DUMP = process.env.PICOKUBELET_HEAP_DUMP === "1" ? ["-r", join(__dirname, "heap-dump-hook.cjs")] : []
+
+/** One line of program output, as the VM prints it: "WASM> text"; the heap dumper's lines count too. */
 function programLine(raw: string): string | undefined {
     const line = raw.replace(ANSI, "")
+    if (line.startsWith("heapdump: ")) return line
     return line.startsWith("WASM> ") ? line.slice(6) : undefined
 }
 
@@ -211,7 +219,7 @@ export class Board {
         this.crashed = undefined
         const vm = startChild(
             process.execPath,
-            [CLI, "vm", "--tcp", "--device-id", this.deviceId, "--stateless"],
+            [...HEAP_DUMP, CLI, "vm", "--tcp", "--device-id", this.deviceId, "--stateless"],
             { cwd: this.host.projectDir, env: { ...process.env, ...this.opts.vmEnv } }
         )
         this.vm = vm
