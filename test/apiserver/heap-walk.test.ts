@@ -3,7 +3,7 @@
 // that breaks the parsing fails here rather than in the middle of an OOM hunt.
 import assert from "node:assert/strict"
 import { describe, test } from "node:test"
-import { findChunks, summarize, walkChunk, FINAL_HEADER, TAG } from "../../tools/simulator/heap-walk.cjs"
+import { findChunks, findImages, summarize, walkChunk, FINAL_HEADER, IMG_MAGIC0, IMG_MAGIC1, TAG } from "../../tools/simulator/heap-walk.cjs"
 
 const hdr = (tag: number, words: number) => ((tag << 24) | words) >>> 0
 
@@ -85,6 +85,9 @@ function sample(img: Image, gc: number, ownGc = true) {
             },
             a => {
                 img.w32(a, hdr(TAG.BYTES, 5))
+                // the one key: the image's ascii string 0 (a handle: type 4, DEVS_STRIDX_ASCII << 14)
+                img.w32(a + 4, 2 << 14)
+                img.w32(a + 8, 4)
                 return 5
             },
             a => {
@@ -108,6 +111,16 @@ function sample(img: Image, gc: number, ownGc = true) {
     )
 }
 
+/** A program image at `at` whose ascii string 0 is "metadata". */
+function image(img: Image, at: number) {
+    img.w32(at, IMG_MAGIC0)
+    img.w32(at + 4, IMG_MAGIC1)
+    img.w32(at + 32 + 8 * 4, 112) // ascii_strings: one u16 offset
+    img.w32(at + 32 + 8 * 7, 116) // string_data
+    img.w16(at + 112, 0)
+    img.bytes(at + 116, "metadata\0")
+}
+
 describe("GC heap walker", () => {
     test("walks a chunk's blocks and classifies them", () => {
         const img = new Image()
@@ -118,7 +131,10 @@ describe("GC heap walker", () => {
             h.blocks.map(b => b.addr),
             at
         )
-        const lines = summarize(img.mem, h, { title: "t " })
+        image(img, 0x1c00)
+        const images = findImages(img.mem)
+        assert.deepEqual(images, [0x1c00])
+        const lines = summarize(img.mem, h, { title: "t ", images })
         const used = at.length // every block is used but the two free ones
         assert.match(lines[0], new RegExp(`^t heap @0x${chunk.toString(16)} \\d+ B: used \\d+ B in ${used - 2} blocks, free 48 B in 2 blocks, largest free 40 B$`))
         assert.match(lines[1], /buffer 80 B\/1/)
@@ -133,7 +149,8 @@ describe("GC heap walker", () => {
         assert.ok(top.some(l => /string .* len=5 "k8s\.x"/.test(l)))
         assert.ok(top.some(l => /string .* utf8 size=22 chars=20 "\.\.abababababababababab"/.test(l)))
         assert.ok(top.some(l => new RegExp(`array-data .* of array @0x${at[2].toString(16)}`).test(l)))
-        assert.ok(top.some(l => /map .* props=1 cap=1/.test(l)))
+        assert.ok(top.some(l => /map .* props=1 cap=1 \{metadata\}/.test(l)))
+        assert.ok(top.some(l => /map-data .* of map @0x[0-9a-f]+ props=1 cap=1 \{metadata\}/.test(l)))
         assert.ok(top.some(l => /bytes .* pinned/.test(l)))
     })
 

@@ -6,7 +6,7 @@
 //   kill -USR2 <pid>                     dumps now
 "use strict"
 
-const { findChunks, walkChunk, summarize } = require("./heap-walk.cjs")
+const { findChunks, findImages, walkChunk, summarize } = require("./heap-walk.cjs")
 
 const DEVS_PANIC_OOM = 60004
 const vms = []
@@ -28,7 +28,8 @@ function dump(vm, title) {
         if (found.length > 1) title += `(${found.length} candidate heaps, took the live one) `
     }
     const prefix = vms.length > 1 ? `vm${vms.indexOf(vm) + 1} ` : ""
-    out(summarize(mem, heap, { title: prefix + title }))
+    // images are only read for names (map keys, frames): a scan per dump is cheap enough
+    out(summarize(mem, heap, { title: prefix + title, images: findImages(mem) }))
 }
 
 // a broken dump must not take the VM (or the devtools session) down with it

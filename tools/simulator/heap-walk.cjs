@@ -21,6 +21,14 @@ const TAG_KIND = {
 // DEVS_UTF8_TABLE_SHIFT: a utf8 string keeps one jump-table entry per 16 code points
 const UTF8_TABLE_SHIFT = 4
 
+// the program image (devs_img_header_t): two magic words, then 10 sections {start, length} at +32
+const IMG_MAGIC0 = 0x53766544 // "DevS"
+const IMG_MAGIC1 = 0xf1296e0a
+const SECT = { FUNCTIONS: 0, ASCII_STRINGS: 4, UTF8_STRINGS: 5, STRING_DATA: 7 }
+const STRIDX_SHIFT = 14
+const STRIDX = { BUFFER: 0, BUILTIN: 1, ASCII: 2, UTF8: 3 }
+const HANDLE = { IMG_BUFFERISH: 4, GC_OBJECT: 8 }
+
 const u32 = (mem, a) => (mem[a] | (mem[a + 1] << 8) | (mem[a + 2] << 16) | (mem[a + 3] << 24)) >>> 0
 const u16 = (mem, a) => mem[a] | (mem[a + 1] << 8)
 
@@ -71,6 +79,48 @@ function findChunks(mem) {
     return found.sort((a, b) => Number(b.owned) - Number(a.owned) || b.end - b.chunk - (a.end - a.chunk))
 }
 
+/** Addresses of program images in memory (several copies may sit there: flash, a deploy's buffer). */
+function findImages(mem) {
+    const words = new Uint32Array(mem.buffer, mem.byteOffset, mem.length >>> 2)
+    const found = []
+    for (let i = 0; i + 1 < words.length; i++) if (words[i] === IMG_MAGIC0 && words[i + 1] === IMG_MAGIC1) found.push(i * 4)
+    return found
+}
+
+const section = (mem, img, i) => ({ start: img + u32(mem, img + 32 + 8 * i), length: u32(mem, img + 36 + 8 * i) })
+
+/** An image string by its index (DEVS_STRIDX_* << 14 | n), as vm_main.c's devs_img_get_utf8 finds it. */
+function imageString(mem, img, stridx) {
+    const tp = stridx >> STRIDX_SHIFT, idx = stridx & ((1 << STRIDX_SHIFT) - 1)
+    const data = section(mem, img, SECT.STRING_DATA).start
+    let from, len
+    if (tp === STRIDX.ASCII) {
+        from = data + u16(mem, section(mem, img, SECT.ASCII_STRINGS).start + 2 * idx)
+        len = 0
+        while (len < 40 && from + len < mem.length && mem[from + len]) len++
+    } else if (tp === STRIDX.UTF8) {
+        const s = data + u32(mem, section(mem, img, SECT.UTF8_STRINGS).start + 4 * idx)
+        len = u16(mem, s)
+        from = s + 4 + 2 * (u16(mem, s + 2) >> UTF8_TABLE_SHIFT)
+    } else return tp === STRIDX.BUILTIN ? `builtin#${idx}` : `buffer#${idx}`
+    return from + len <= mem.length ? printable(mem, from, len, 40) : "?"
+}
+
+/** A value_t (a map's key) as text: image and heap strings by their text, else a short tag. */
+function valueText(mem, img, a) {
+    const lo = u32(mem, a), hi = u32(mem, a + 4)
+    if (hi === 0xffffffff) return String(lo | 0) // tagged int
+    if ((hi >>> 20) & 0x7ff) return "<num>"
+    const type = hi & 0xf
+    if (type === HANDLE.IMG_BUFFERISH && img !== undefined) return imageString(mem, img, lo)
+    if (type === HANDLE.GC_OBJECT && lo + 8 <= mem.length) {
+        const tag = (u32(mem, lo) >>> TAG_POS) & TAG_MASK
+        if (tag === TAG.STRING) return printable(mem, lo + 6, u16(mem, lo + 4), 40)
+        return `<${TAG_KIND[tag] || "?"}>`
+    }
+    return `<h${type}>`
+}
+
 function printable(mem, from, len, max) {
     let s = ""
     for (let i = 0; i < Math.min(len, max); i++) {
@@ -80,8 +130,11 @@ function printable(mem, from, len, max) {
     return len > max ? s + "..." : s
 }
 
-/** Classifies blocks (bytes blocks by their owner: arrays' and maps' element storage) and describes each. */
-function describe(mem, heap, previewBytes = 60) {
+/**
+ * Classifies blocks (bytes blocks by their owner: arrays' and maps' element storage) and describes
+ * each; with the program image's address, maps by their first keys and frames by function name.
+ */
+function describe(mem, heap, previewBytes = 60, img = undefined) {
     const byAddr = new Map(heap.blocks.map(b => [b.addr, b]))
     const own = (dataPtr, kind, owner) => {
         const b = dataPtr && byAddr.get(dataPtr - 4)
@@ -116,17 +169,26 @@ function describe(mem, heap, previewBytes = 60) {
                 break
             case TAG.MAP:
             case TAG.HALF_STATIC_MAP:
-            case TAG.SHORT_MAP:
-                b.info = `props=${u16(mem, a + 8)} cap=${u16(mem, a + 10)} proto=0x${u32(mem, a + 4).toString(16)}`
-                own(u32(mem, a + 12), "map-data", a)
+            case TAG.SHORT_MAP: {
+                const n = u16(mem, a + 8), data = u32(mem, a + 12)
+                b.info = `props=${n} cap=${u16(mem, a + 10)}`
+                // a map's data is key, value, key, value... (a short map's is not: keys are u16s)
+                if (b.tag !== TAG.SHORT_MAP && n && data && data + 16 * n <= mem.length) {
+                    const keys = []
+                    for (let i = 0; i < Math.min(n, 6); i++) keys.push(valueText(mem, img, data + 16 * i))
+                    b.info += ` {${keys.join(",")}${n > 6 ? ",..." : ""}}`
+                }
+                own(data, "map-data", a)
                 break
+            }
             case TAG.ACTIVATION: {
                 // header, u16 pc, u16 maxpc, closure, caller, func, then 8-byte slots from +24;
                 // func is the function's descriptor in the image, whose first word is the
                 // function's code offset in the image (as the compiler's .dbg.json has it)
                 const func = u32(mem, a + 16)
-                const code = func && func + 4 <= mem.length ? u32(mem, func) : 0
-                b.info = `fn code@${code} pc=${u16(mem, a + 4) - code} slots=${(b.bytes - 24) >> 3}`
+                const code = func && func + 12 <= mem.length ? u32(mem, func) : 0
+                const name = img !== undefined && func ? imageString(mem, img, u16(mem, func + 12)) : `code@${code}`
+                b.info = `${name} pc=${u16(mem, a + 4) - code} slots=${(b.bytes - 24) >> 3}`
                 break
             }
             case TAG.PACKET:
@@ -135,7 +197,7 @@ function describe(mem, heap, previewBytes = 60) {
         }
     }
     for (const b of heap.blocks) {
-        if (b.owner !== undefined) b.info = `of ${b.kind === "array-data" ? "array" : "map"} @0x${b.owner.toString(16)}`
+        if (b.owner !== undefined) b.info = `of ${byAddr.get(b.owner).kind} @0x${b.owner.toString(16)} ${byAddr.get(b.owner).info}`
         else if (b.kind === "bytes") b.info = b.flags & MASK_PINNED ? "pinned (runtime-internal)" : "unowned"
     }
     return heap
@@ -144,8 +206,16 @@ function describe(mem, heap, previewBytes = 60) {
 const KIND_ORDER = ["buffer", "string", "array", "array-data", "map", "map-data", "activation", "packet", "function", "bytes", "image", "free"]
 
 /** The dump as lines (without the "heapdump: " prefix). */
-function summarize(mem, heap, { title = "", top = 25, previewBytes = 60 } = {}) {
-    describe(mem, heap, previewBytes)
+function summarize(mem, heap, { title = "", top = 25, previewBytes = 60, images = [] } = {}) {
+    // the running program's image: the copy whose function table a frame's descriptor points into
+    const frame = heap.blocks.find(b => b.tag === TAG.ACTIVATION)
+    const func = frame ? u32(mem, frame.addr + 16) : 0
+    const inFunctions = img => {
+        const f = section(mem, img, SECT.FUNCTIONS)
+        return func >= f.start && func < f.start + f.length
+    }
+    const img = images.find(inFunctions) ?? images[0]
+    describe(mem, heap, previewBytes, img)
     const kinds = new Map()
     let used = 0, free = 0, largestFree = 0, nfree = 0
     for (const b of heap.blocks) {
@@ -184,4 +254,4 @@ function summarize(mem, heap, { title = "", top = 25, previewBytes = 60 } = {}) 
     return lines
 }
 
-module.exports = { FINAL_HEADER, TAG, walkChunk, findChunks, describe, summarize }
+module.exports = { FINAL_HEADER, TAG, IMG_MAGIC0, IMG_MAGIC1, walkChunk, findChunks, findImages, describe, summarize }
