@@ -51,9 +51,29 @@ WebAssembly.instantiate = async function (source, imports, ...rest) {
     // exception: for an OOM, alloc_block has just run a GC, so the used blocks are (nearly) all live
     const orig = env._devs_panic_handler
     env._devs_panic_handler = function (code, ...args) {
-        if (code === DEVS_PANIC_OOM && vm.memory) safeDump(vm, "OOM (after a GC: used = live) ")
+        if (code === DEVS_PANIC_OOM && vm.memory) {
+            safeDump(vm, `OOM${vm.oom ? ` of ${vm.oom[1]} B` : ""} (after a GC: used = live) `)
+            // devs_oom's own figures, as a check on the walk
+            if (vm.oomStats) out([`runtime's own count: ${vm.oomStats}`])
+        }
+        vm.oom = vm.oomStats = undefined
         return orig.call(this, code, ...args)
     }
+    // devs_oom logs the requested size and its heap stats to dmesg, but unmarked: the CLI shows
+    // dmesg lines only with a marker ("! ", "> "...), so we pick them up here
+    const dmesg = env.em_print_dmesg
+    if (typeof dmesg === "function")
+        env.em_print_dmesg = function (ptr, ...args) {
+            if (vm.memory) {
+                const mem = new Uint8Array(vm.memory.buffer)
+                let end = ptr
+                while (end < mem.length && end - ptr < 200 && mem[end]) end++
+                const line = Buffer.from(mem.subarray(ptr, end)).toString("latin1")
+                vm.oom = /^devs: OOM \((\d+) bytes\)/.exec(line) || vm.oom
+                if (line.startsWith("stats: ")) vm.oomStats = line.slice(7)
+            }
+            return dmesg.call(this, ptr, ...args)
+        }
     const result = await instantiate.call(this, source, imports, ...rest)
     const instance = result.instance || result
     if (instance.exports && instance.exports.memory instanceof WebAssembly.Memory) {
