@@ -17,7 +17,11 @@ import { buildRequestHead } from "./request"
 import { BodyMode, BodySink, FEED_BYTES, ResponseParser } from "./response-parser"
 import { Dialer, MAX_WRITE, Wire } from "./wire"
 
-/** Buffer bodies up to this size share the head's write; larger ones get their own. */
+/**
+ * Bodies up to this size share the head's write (one TLS record); a larger
+ * one is written from itself, a string as it is: a copy of it next to the
+ * head would cost the heap its size again (22 B on the wire are cheaper).
+ */
 const JOIN_BODY_BYTES = 512
 
 export interface ExchangeRequest {
@@ -124,18 +128,23 @@ export class Connection {
         }
     }
 
-    private async sendAll(w: Wire, data: Buffer, where: string, deadline: number, timeoutMs: number) {
-        for (let off = 0; off < data.length; off += MAX_WRITE) {
+    private async sendAll(w: Wire, data: Buffer | string, where: string, deadline: number, timeoutMs: number) {
+        const text = typeof data === "string"
+        const bytes = text ? (data as string).byteLength : data.length
+        // a string is cut by characters: at most MAX_WRITE bytes each, however many bytes a character takes
+        const step = !text || bytes === data.length ? MAX_WRITE : MAX_WRITE >> 2
+        for (let off = 0; off < data.length; off += step) {
             if (ds.millis() >= deadline) throw new TimeoutError(where, "send", `deadline of ${timeoutMs} ms passed while sending`)
-            const end = off + MAX_WRITE < data.length ? off + MAX_WRITE : data.length
+            const end = off + step < data.length ? off + step : data.length
             const piece = off === 0 && end === data.length ? data : data.slice(off, end)
             try {
                 await w.send(piece)
             } catch (e: any) {
                 throw new ConnectionClosedError(where, "send", `write failed: ${socketDetail(e)}`)
             }
-            this.counters.bytesOut += piece.length
+            this.counters.bytesOut += text ? (piece as string).byteLength : (piece as Buffer).length
         }
+        return bytes
     }
 
     /** One request, one response, under one deadline. Throws a NetError; the connection is then dropped. */
@@ -158,16 +167,19 @@ export class Connection {
             headers: req.headers,
             bodyLength: bodyLen,
         })
-        // One buffer, one write (one TLS record, 22 B saved) for the head
-        // and a string body, both blitted in: no Buffer copy of either is
-        // made first. A large Buffer body is written on its own rather than
-        // copied next to the head: heap is scarcer than bytes on the wire.
-        const join = text || bodyLen <= JOIN_BODY_BYTES
-        const headLen = head.byteLength
-        const out = Buffer.alloc(headLen + (join ? bodyLen : 0))
-        out.blitAt(0, head, 0, headLen)
-        if (join && bodyLen) out.blitAt(headLen, body, 0, bodyLen)
-        const rest: Buffer = join ? null : (body as Buffer)
+        // A small body goes out with the head in one buffer, one write (one
+        // TLS record, 22 B saved); otherwise the head string and the body
+        // are written as they are, with no buffer made for either.
+        const join = bodyLen > 0 && bodyLen <= JOIN_BODY_BYTES
+        let out: Buffer | string = head
+        if (join) {
+            const headLen = head.byteLength
+            const both = Buffer.alloc(headLen + bodyLen)
+            both.blitAt(0, head, 0, headLen)
+            both.blitAt(headLen, body, 0, bodyLen)
+            out = both
+        }
+        const rest = join || !bodyLen ? null : body
         for (let attempt = 0; ; attempt++) {
             if (this.wire && this.wire.isClosed()) await this.drop()
             const reused = !!this.wire
@@ -187,8 +199,8 @@ export class Connection {
                 where,
             })
             try {
-                await this.sendAll(w, out, where, deadline, req.timeoutMs)
-                if (rest) await this.sendAll(w, rest, where, deadline, req.timeoutMs)
+                let bytesOut = await this.sendAll(w, out, where, deadline, req.timeoutMs)
+                if (rest) bytesOut += await this.sendAll(w, rest, where, deadline, req.timeoutMs)
                 let leftover = false
                 while (!parser.done) {
                     const left = deadline - ds.millis()
@@ -221,7 +233,7 @@ export class Connection {
                 }
                 // bytes past the response belong to nothing we asked: start clean
                 if (!parser.keepAlive || leftover) await this.drop()
-                return { parser, bytesIn, bytesOut: out.length + (rest ? rest.length : 0), reused }
+                return { parser, bytesIn, bytesOut, reused }
             } catch (e: any) {
                 await this.drop()
                 // a kept-alive connection the server had closed while idle:

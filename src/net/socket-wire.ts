@@ -42,7 +42,7 @@ class SocketWire implements Wire {
             self.closed = true
         })
     }
-    async send(data: Buffer) {
+    async send(data: Buffer | string) {
         const s = this.sock
         // the write queue drains within a few seconds or the socket is dead
         await sendRetryingFullQueue(async () => await s.send(data), ds.millis() + 5000)

@@ -3,7 +3,8 @@
 
 /** One open byte stream. */
 export interface Wire {
-    send(data: Buffer): Promise<void>
+    /** A string goes out as its UTF-8 bytes. */
+    send(data: Buffer | string): Promise<void>
     /** Next bytes; null when the peer closed, undefined when timeoutMs passed. Throws on a socket error. */
     recv(timeoutMs: number): Promise<Buffer | null | undefined>
     close(): Promise<void>

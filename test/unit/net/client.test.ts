@@ -211,19 +211,32 @@ describe("client: one keep-alive connection", () => {
         await c.fetch("/small", { method: "PATCH", body: "{}" })
         expectEqual(w.length, 5)
     })
-    test("a string body of any size shares the head's buffer, its length counted in UTF-8 bytes", async () => {
+    test("a large string body is written from itself after the head, its length counted in UTF-8 bytes", async () => {
         const server = new FakeServer()
         const c = client(server)
         let big = '{"message":"héllo ✓'
-        while (big.length < 1500) big += " padding"
+        while (big.length < 2500) big += " padding"
         big += '"}'
         await c.fetch("/status", { method: "PATCH", body: big })
         const r = server.requests[0]
         expectContains(r.head, `Content-Length: ${big.byteLength}\r\n`)
         expectEqual(big.byteLength, big.length + 3)
         expectEqual(r.body, big)
-        // head and body in one buffer, written in pieces of at most MAX_WRITE
-        expectEqual(server.wires[0].writes.length, 1)
+        // the head alone, then the body cut by characters into writes of at most MAX_WRITE bytes
+        const w = server.wires[0].writes
+        expectEqual(w[0], r.head.length)
+        let sum = 0
+        for (let i = 1; i < w.length; i++) {
+            expect(w[i] <= MAX_WRITE).toBe(true)
+            sum += w[i]
+        }
+        expectEqual(sum, big.byteLength)
+        expectEqual(c.counters.bytesOut, r.head.length + big.byteLength)
+        // a small string body shares the head's write
+        const before = w.length
+        await c.fetch("/small", { method: "PATCH", body: '{"a":"✓"}' })
+        expectEqual(w.length, before + 1)
+        expectEqual(server.requests[1].body, '{"a":"✓"}')
     })
 })
 

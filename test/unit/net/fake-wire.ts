@@ -25,10 +25,10 @@ export class FakeWire implements Wire {
 
     constructor(private server: FakeServer) {}
 
-    async send(data: Buffer) {
+    async send(data: Buffer | string) {
         if (this.closed) throw new Error("socket tls://fake:1: old socket used")
-        this.writes.push(data.length)
-        this.pending += data.toString()
+        this.writes.push(typeof data === "string" ? (data as string).byteLength : (data as Buffer).length)
+        this.pending += typeof data === "string" ? (data as string) : (data as Buffer).toString()
         this.server.parse(this)
     }
 
