@@ -8,7 +8,8 @@
 // A reply is the 4-byte magic "k8s\0" and then a runtime.Unknown whose field
 // 2 holds the object, so a path starts with 2: [2, 4] is a Status's reason,
 // [2, 1, 12, 1] an annotation's key in an object's metadata (map entries
-// are messages of key 1 and value 2, the key first).
+// are messages of key 1 and value 2, the key first). A wanted varint (a
+// Time's seconds) is reported as its decimal text.
 
 /** Gets the index of the path in the caller's list and the string (undefined: longer than MAX_STRING_BYTES). */
 export type ProtoSink = (index: number, value: string) => void
@@ -81,7 +82,8 @@ export class ProtoScanner {
                 this.varint += (b & 0x7f) * this.weight
                 this.weight *= 128
                 if (b & 0x80) {
-                    if (this.weight > 2 ** 35) return this.fail("varint too long")
+                    // ten bytes at most: a negative int32 (a pod's priority) takes all ten
+                    if (this.weight > 2 ** 63) return this.fail("varint too long")
                     continue
                 }
                 const v = this.varint
@@ -89,7 +91,10 @@ export class ProtoScanner {
                 this.weight = 1
                 if (s === S_TAG) this.tag(v)
                 else if (s === S_LENGTH) this.length(v)
-                else this.fieldDone()
+                else {
+                    if (this.wanted >= 0) this.sink(this.wanted, "" + v)
+                    this.fieldDone()
+                }
             }
         }
     }
@@ -98,8 +103,10 @@ export class ProtoScanner {
         this.field = Math.floor(v / 8)
         this.wireType = v & 7
         const w = this.wireType
-        if (w === 0) this.state = S_VARINT
-        else if (w === 2) this.state = S_LENGTH
+        if (w === 0) {
+            this.wanted = this.ending()
+            this.state = S_VARINT
+        } else if (w === 2) this.state = S_LENGTH
         else if (w === 1 || w === 5) this.skip(w === 1 ? 8 : 4)
         else this.fail(`wire type ${w} at field ${this.field}`)
     }
@@ -107,31 +114,38 @@ export class ProtoScanner {
     private length(n: number) {
         const depth = this.fields.length
         if (depth > 0 && this.pos + n > this.ends[depth - 1]) return this.fail(`field ${this.field} runs past its message`)
-        // what the paths say of this field: one of them ends here, or goes on inside it
-        let descend = false
-        for (let p = 0; p < this.paths.length; p++) {
-            const path = this.paths[p]
-            if (path.length <= depth || path[depth] !== this.field || !this.under(path)) continue
-            if (path.length === depth + 1) {
-                this.wanted = p
-                if (n > MAX_STRING_BYTES) {
-                    this.sink(p, undefined)
-                    return this.skip(n)
-                }
-                this.collected = Buffer.alloc(n)
-                this.collectedAt = 0
-                this.left = n
-                this.state = S_STRING
-                if (n === 0) this.fieldDone()
-                return
+        const p = this.ending()
+        if (p >= 0) {
+            this.wanted = p
+            if (n > MAX_STRING_BYTES) {
+                this.sink(p, undefined)
+                return this.skip(n)
             }
-            descend = true
+            this.collected = Buffer.alloc(n)
+            this.collectedAt = 0
+            this.left = n
+            this.state = S_STRING
+            if (n === 0) this.fieldDone()
+            return
         }
+        // a message some path goes on inside
+        let descend = false
+        for (const path of this.paths) if (path.length > depth + 1 && path[depth] === this.field && this.under(path)) descend = true
         if (!descend) return this.skip(n)
         this.fields.push(this.field)
         this.ends.push(this.pos + n)
         this.state = S_TAG
         this.closeEnded()
+    }
+
+    /** The index of the path that ends at the field just tagged, -1 for none. */
+    private ending(): number {
+        const depth = this.fields.length
+        for (let p = 0; p < this.paths.length; p++) {
+            const path = this.paths[p]
+            if (path.length === depth + 1 && path[depth] === this.field && this.under(path)) return p
+        }
+        return -1
     }
 
     /** The open messages are `path`'s first fields. */

@@ -1,4 +1,4 @@
-import { describeFailure, PROTOBUF_METADATA, replyStatus, RESOURCE_VERSION, STRATEGIC_MERGE_PATCH } from "../k8s/api"
+import { describeFailure, PROTOBUF, PROTOBUF_METADATA, replyStatus, RESOURCE_VERSION, STRATEGIC_MERGE_PATCH } from "../k8s/api"
 import { EventSubject } from "../k8s/events"
 import { METADATA_LIST, podPath, podsOnNodePath } from "../k8s/paths"
 import { Kubelet } from "../kubelet/kubelet"
@@ -151,7 +151,7 @@ export class PodReconciler {
 
     private async read(p: ListedPod): Promise<PodFacts> {
         const facts = new PodFacts()
-        await this.k.api.read("get pod", podPath(p.namespace, p.name), facts.scanner.push)
+        await this.k.api.read("get pod", podPath(p.namespace, p.name), facts.scanner.push, PROTOBUF)
         const bad = facts.finish()
         if (bad) throw new Error(`pod ${p.namespace}/${p.name} cannot be reported on: ${bad}`)
         return facts

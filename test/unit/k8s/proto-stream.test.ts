@@ -18,6 +18,19 @@ function scan(b: Buffer, paths: number[][], size: number): { seen: string[]; s: 
 }
 
 describe("protobuf reply scanner", () => {
+    test("a wanted varint is reported as its decimal text, and a ten-byte one is skipped", async () => {
+        // a Status: code (6) is a varint; a negative field before it takes ten bytes
+        const negative = Buffer.from([0x38, 0xf6, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])
+        const reply = envelope("v1", "Status", message([field(4, "NotFound"), negative, numberField(6, 404), numberField(8, 1795924703)]))
+        for (let size = 1; size <= reply.length; size++) {
+            const { seen, s } = scan(reply, [[2, 6], [2, 4], [2, 8]], size)
+            expectEqual(seen, ["1=NotFound", "0=404", "2=1795924703"], `pieces of ${size}`)
+            expectEqual([s.done, s.error], [true, undefined], `pieces of ${size}`)
+            await ds.sleep(0)
+        }
+        const eleven = envelope("v1", "Status", message([Buffer.from([0x38, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])]))
+        expectEqual(scan(eleven, [[2, 6]], 4).s.error, "varint too long")
+    })
     test("annotations of a metadata reply, in every piece size", async () => {
         const reply = metadataReply("n1", [
             ["picokubelet.dev/firmware", "reg:5000/fw@sha256:ab"],

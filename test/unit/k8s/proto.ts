@@ -51,3 +51,46 @@ export function metadataReply(name: string, annotations: (string | Buffer)[][], 
 export function statusReply(code: number, reason: string, msg: string): Buffer {
     return envelope("v1", "Status", message([field(1, message([])), field(2, "Failure"), field(3, msg), field(4, reason), numberField(6, code)]))
 }
+
+export interface PodShape {
+    name?: string
+    uid?: string
+    resourceVersion?: string
+    deleting?: boolean
+    annotations?: string[][]
+    owners?: string[]
+    containers?: Buffer[]
+    restartPolicy?: string
+    phase?: string
+    conditions?: string[][]
+    startSeconds?: number
+}
+
+/** A container message: name 1, image 2, then fields nobody reads (command 3, terminationMessagePath 13). */
+export function container(name: string, image: string): Buffer {
+    const fields: Buffer[] = []
+    if (name) fields.push(field(1, name))
+    fields.push(field(2, image), field(3, "sleep"), field(13, "/dev/termination-log"))
+    return message(fields)
+}
+
+/** A Pod reply in field-number order, with the fields a real one carries around the read ones. */
+export function podReply(p: PodShape): Buffer {
+    const meta = [field(1, p.name ?? "job-once"), field(3, "default"), field(5, p.uid ?? "f15514c6"), field(6, p.resourceVersion ?? "274"), numberField(7, 1), field(8, message([numberField(1, 1795924703)]))]
+    if (p.deleting) meta.push(field(9, message([numberField(1, 1795924733)])))
+    meta.push(field(11, message([field(1, "app"), field(2, "web")])))
+    for (const kv of p.annotations ?? []) meta.push(field(12, message([field(1, kv[0]), field(2, kv[1])])))
+    for (const kind of p.owners ?? []) meta.push(field(13, message([field(1, kind), field(3, "owner"), field(4, "u"), field(5, "apps/v1")])))
+    meta.push(field(17, message([field(1, "picokubelet"), field(2, "Update"), field(7, '{"f:spec":{}}')])))
+    const spec = [field(1, message([field(1, "kube-api-access")]))]
+    for (const c of p.containers ?? [container("task", "busybox:1.36")]) spec.push(field(2, c))
+    spec.push(field(3, p.restartPolicy ?? "Always"), numberField(4, 30))
+    // priority (25) -10: a negative number is a ten-byte varint
+    spec.push(Buffer.from([0xc8, 0x01, 0xf6, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]))
+    const status: Buffer[] = []
+    if (p.phase) status.push(field(1, p.phase))
+    for (const c of p.conditions ?? []) status.push(field(2, message([field(1, c[0]), field(2, c[1]), field(4, message([numberField(1, 1795924800)]))])))
+    status.push(field(5, "192.168.0.111"))
+    if (p.startSeconds !== undefined) status.push(field(7, message([numberField(1, p.startSeconds), numberField(2, 0)])))
+    return envelope("v1", "Pod", message([field(1, message(meta)), field(2, message(spec)), field(3, message(status))]))
+}

@@ -1,9 +1,11 @@
 import * as ds from "@devicescript/core"
 import { describe, test } from "../harness"
 import { expectEqual } from "../matchers"
-import { DEFAULT_RUN_SECONDS, MAX_CONTAINERS, PodFacts } from "../../../src/pods/facts"
+import { MAX_STRING_BYTES } from "../../../src/k8s/proto-stream"
+import { DEFAULT_RUN_SECONDS, MAX_CONTAINERS, PodFacts, RUN_SECONDS_ANNOTATION } from "../../../src/pods/facts"
+import { container, podReply } from "../k8s/proto"
 import { ListedPod, PodListing } from "../../../src/pods/listing"
-import { METADATA_LIST_BODY, POD_BODY } from "./samples"
+import { METADATA_LIST_BODY } from "./samples"
 
 /** Feeds `json` in pieces, a fiber slice per 256 bytes (the VM's watchdog counts opcodes per slice). */
 async function feed(scanner: { push(b: Buffer, f: number, t: number): void }, json: string, piece: number) {
@@ -14,9 +16,12 @@ async function feed(scanner: { push(b: Buffer, f: number, t: number): void }, js
     }
 }
 
-async function facts(json: string): Promise<PodFacts> {
+async function facts(reply: Buffer): Promise<PodFacts> {
     const f = new PodFacts()
-    await feed(f.scanner, json, 13)
+    for (let at = 0; at < reply.length; at += 13) {
+        f.scanner.push(reply, at, Math.min(reply.length, at + 13))
+        if (at % 256 < 13) await ds.sleep(0)
+    }
     return f
 }
 
@@ -38,44 +43,57 @@ describe("pod listing and pod facts", () => {
         await feed(l.scanner, METADATA_LIST_BODY.slice(0, 300), 9)
         expectEqual(l.finish() !== undefined, true)
     })
-    test("a recorded pod: containers, restart policy, run time, owner, status", async () => {
-        const f = await facts(POD_BODY)
+    test("a pod: containers, restart policy, run time, owner, status", async () => {
+        const f = await facts(
+            podReply({
+                restartPolicy: "Never",
+                phase: "Running",
+                conditions: [["PodReadyToStartContainers", "True"], ["Ready", "True"], ["Initialized", "False"]],
+                startSeconds: 1795928400, // 2026-11-29T05:00:00Z
+            })
+        )
         expectEqual(f.finish(), undefined)
         expectEqual(
             [f.uid, f.resourceVersion, f.deleting, f.ownerKind, f.containers, f.restartPolicy, f.runSeconds(), f.phase, f.startTime, f.ready],
-            [
-                "f15514c6-4e86-41a0-804e-d2cc488c95b7",
-                "274",
-                false,
-                "",
-                [{ name: "task", image: "busybox:1.36" }],
-                "Never",
-                DEFAULT_RUN_SECONDS,
-                "Running",
-                "2026-11-29T05:00:00Z",
-                "True",
-            ]
+            ["f15514c6", "274", false, "", [{ name: "task", image: "busybox:1.36" }], "Never", DEFAULT_RUN_SECONDS, "Running", "2026-11-29T05:00:00Z", "True"]
         )
     })
-    test("owner, deletion, the run-time annotation and a Ready condition in any key order", async () => {
+    test("owner, deletion, the run-time annotation among others, and a Ready condition", async () => {
+        let long = ""
+        while (long.length <= MAX_STRING_BYTES) long += "last-applied "
         const f = await facts(
-            '{"metadata":{"deletionTimestamp":"x","ownerReferences":[{"kind":"ReplicaSet"},{"kind":"Other"}],"annotations":{"picokubelet.dev/run-seconds":"3"}},' +
-                '"spec":{"restartPolicy":"Never","containers":[{"image":"i","name":"c"}]},"status":{"conditions":[{"status":"False","type":"Ready"},{"type":"Initialized","status":"True"}]}}'
+            podReply({
+                deleting: true,
+                owners: ["ReplicaSet", "Other"],
+                annotations: [["kubectl.kubernetes.io/last-applied-configuration", long], [RUN_SECONDS_ANNOTATION, "3"], ["x", "7"]],
+                restartPolicy: "Never",
+                containers: [container("c", "i"), container("d", "j")],
+                conditions: [["Ready", "False"], ["Initialized", "True"]],
+            })
         )
-        expectEqual([f.finish(), f.deleting, f.ownerKind, f.runSeconds(), f.containers, f.ready], [undefined, true, "ReplicaSet", 3, [{ name: "c", image: "i" }], "False"])
+        expectEqual(
+            [f.finish(), f.deleting, f.ownerKind, f.runSeconds(), f.containers, f.ready, f.startTime],
+            [undefined, true, "ReplicaSet", 3, [{ name: "c", image: "i" }, { name: "d", image: "j" }], "False", ""]
+        )
     })
     test("run time: the annotation, else the default; none for Always", async () => {
-        const f = await facts('{"spec":{"restartPolicy":"OnFailure","containers":[{"name":"c","image":"i"}]}}')
+        const f = await facts(podReply({ restartPolicy: "OnFailure" }))
         expectEqual([f.finish(), f.runSeconds()], [undefined, DEFAULT_RUN_SECONDS])
-        const g = await facts('{"metadata":{"annotations":{"picokubelet.dev/run-seconds":"soon"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"i"}]}}')
+        const g = await facts(podReply({ restartPolicy: "Never", annotations: [[RUN_SECONDS_ANNOTATION, "soon"]] }))
         expectEqual(g.runSeconds(), DEFAULT_RUN_SECONDS)
-        expectEqual((await facts('{"spec":{"containers":[{"name":"c","image":"i"}]}}')).runSeconds(), -1)
+        expectEqual((await facts(podReply({}))).runSeconds(), -1)
     })
     test("a pod that cannot be reported on says why", async () => {
-        expectEqual((await facts('{"spec":{"containers":[]}}')).finish(), "no containers")
-        let many = ""
-        for (let i = 0; i <= MAX_CONTAINERS; i++) many += (i ? "," : "") + `{"name":"c${i}","image":"i"}`
-        expectEqual((await facts('{"spec":{"containers":[' + many + "]}}")).finish(), `more than ${MAX_CONTAINERS} containers`)
-        expectEqual((await facts('{"spec":{"containers":[{"image":"i"}]}}')).finish(), "a container without a name")
+        expectEqual((await facts(podReply({ containers: [] }))).finish(), "no containers")
+        const many: Buffer[] = []
+        for (let i = 0; i <= MAX_CONTAINERS; i++) many.push(container("c" + i, "i"))
+        expectEqual((await facts(podReply({ containers: many }))).finish(), `more than ${MAX_CONTAINERS} containers`)
+        expectEqual((await facts(podReply({ containers: [container("", "i")] }))).finish(), "a container without a name")
+        let image = ""
+        while (image.length <= MAX_STRING_BYTES) image += "registry.example/"
+        expectEqual((await facts(podReply({ containers: [container("c", image)] }))).finish(), `a field is longer than ${MAX_STRING_BYTES} bytes`)
+        const whole = podReply({})
+        expectEqual((await facts(whole.slice(0, whole.length - 20))).finish(), "the reply ended before the pod did")
+        expectEqual((await facts(Buffer.from('{"kind":"Pod"}'))).finish(), "not a Kubernetes protobuf reply")
     })
 })

@@ -4,7 +4,10 @@ import { expectEqual } from "../matchers"
 import { PodReconciler } from "../../../src/reconcilers/pods"
 import { DEFAULT_RUN_SECONDS } from "../../../src/pods/facts"
 import { Reply, rig, Rig } from "./fakes"
-import { metadataReply } from "../k8s/proto"
+import { container, metadataReply, podReply } from "../k8s/proto"
+
+/** 2026-11-20T22:00:00Z */
+const EPOCH_2026_11_20_22H = 1795212000
 
 const LIST = "GET /api/v1/pods"
 const GET = "GET /api/v1/namespaces/default/pods/web"
@@ -39,16 +42,11 @@ function item(name: string, rv: string, deleting = false): string {
     return '{"metadata":{"name":"' + name + '","namespace":"default","uid":"uid-' + name + '","resourceVersion":"' + rv + '"' + d + "}}"
 }
 
-function podJson(name: string, restartPolicy: string, phase: string, ready = "", startTime = ""): Reply {
-    const conditions = ready ? `,"conditions":[{"type":"Ready","status":"${ready}"}]` : ""
-    const start = startTime ? `,"startTime":"${startTime}"` : ""
-    return {
-        status: 200,
-        body:
-            `{"kind":"Pod","metadata":{"name":"${name}","namespace":"default","uid":"uid-${name}","resourceVersion":"5"},` +
-            `"spec":{"containers":[{"name":"c","image":"busybox:1.36"}],"restartPolicy":"${restartPolicy}"},"status":{"phase":"${phase}"${start}${conditions}` +
-            "}}",
-    }
+/** The Pod in protobuf, as the firmware asks for it; `startTime` in whole seconds of 2026-11-20T22:mm:ss. */
+function pod(name: string, restartPolicy: string, phase: string, ready = "", startTime = ""): Reply {
+    const conditions = ready ? [["Ready", ready]] : []
+    const startSeconds = startTime ? EPOCH_2026_11_20_22H + parseInt(startTime.slice(14, 16)) * 60 + parseInt(startTime.slice(17, 19)) : undefined
+    return { status: 200, body: podReply({ name, uid: "uid-" + name, resourceVersion: "5", containers: [container("c", "busybox:1.36")], restartPolicy, phase, conditions, startSeconds }) }
 }
 
 /** The reply to a pod status PATCH: the pod's metadata in protobuf, as the firmware asks for it. */
@@ -71,7 +69,7 @@ function body(r: PodRig, i: number): any {
 describe("pod reconciler", () => {
     test("a new pod: listed as metadata, read, reported Running, its events posted", async () => {
         const r = podRig()
-        await cycle(r, [listed(item("web", "5")), podJson("web", "Always", "Pending"), patched("6"), CREATED, CREATED, CREATED])
+        await cycle(r, [listed(item("web", "5")), pod("web", "Always", "Pending"), patched("6"), CREATED, CREATED, CREATED])
         expectEqual(r.server.calls(), [LIST, GET, PATCH, EVENT, EVENT, EVENT])
         expectEqual(r.server.requests[0].path.indexOf("status.phase%21%3DSucceeded") > 0, true)
         const status = body(r, 2).status
@@ -88,12 +86,12 @@ describe("pod reconciler", () => {
     })
     test("a Job's pod completes after its pretend run time", async () => {
         const r = podRig()
-        await cycle(r, [listed(item("web", "5")), podJson("web", "Never", "Pending"), patched("6"), CREATED, CREATED, CREATED])
+        await cycle(r, [listed(item("web", "5")), pod("web", "Never", "Pending"), patched("6"), CREATED, CREATED, CREATED])
         r.timer.ms += DEFAULT_RUN_SECONDS * 1000 - 1
         await cycle(r, [listed(item("web", "6"))])
         expectEqual(r.server.calls(), [LIST])
         r.timer.ms += 1
-        await cycle(r, [listed(item("web", "6")), podJson("web", "Never", "Running", "True", "2026-11-20T22:37:15Z"), patched("7")])
+        await cycle(r, [listed(item("web", "6")), pod("web", "Never", "Running", "True", "2026-11-20T22:37:15Z"), patched("7")])
         expectEqual(r.server.calls(), [LIST, GET, PATCH])
         const status = body(r, 2).status
         expectEqual([status.phase, status.containerStatuses[0].state.terminated.exitCode, status.containerStatuses[0].state.terminated.startedAt], [
@@ -107,8 +105,8 @@ describe("pod reconciler", () => {
     })
     test("deletion: reported terminated, Killing, deleted with grace 0 and the uid", async () => {
         const r = podRig()
-        await cycle(r, [listed(item("web", "5")), podJson("web", "Always", "Pending"), patched("6"), CREATED, CREATED, CREATED])
-        await cycle(r, [listed(item("web", "7", true)), podJson("web", "Always", "Running", "True"), patched("8"), CREATED, { status: 200 }])
+        await cycle(r, [listed(item("web", "5")), pod("web", "Always", "Pending"), patched("6"), CREATED, CREATED, CREATED])
+        await cycle(r, [listed(item("web", "7", true)), pod("web", "Always", "Running", "True"), patched("8"), CREATED, { status: 200 }])
         expectEqual(r.server.calls(), [LIST, GET, PATCH, EVENT, DELETE])
         expectEqual([body(r, 2).status.phase, body(r, 3).reason, body(r, 4)], [
             undefined,
@@ -131,17 +129,17 @@ describe("pod reconciler", () => {
     test("a refused status PATCH (422) is tried once more on the next listing, then left alone", async () => {
         const r = podRig()
         const refused: Reply = { status: 422, body: '{"kind":"Status","reason":"Invalid","message":"field is immutable"}' }
-        await cycle(r, [listed(item("web", "5")), podJson("web", "Always", "Pending"), refused])
+        await cycle(r, [listed(item("web", "5")), pod("web", "Always", "Pending"), refused])
         expectEqual(r.server.calls(), [LIST, GET, PATCH])
-        await cycle(r, [listed(item("web", "5")), podJson("web", "Always", "Pending"), refused])
+        await cycle(r, [listed(item("web", "5")), pod("web", "Always", "Pending"), refused])
         expectEqual(r.server.calls(), [LIST, GET, PATCH])
         await cycle(r, [listed(item("web", "5"))])
         expectEqual(r.server.calls(), [LIST])
     })
     test("after an outage the node controller marked the pod not Ready: reported Running again, same start, no events", async () => {
         const r = podRig()
-        await cycle(r, [listed(item("web", "5")), podJson("web", "Always", "Pending"), patched("6"), CREATED, CREATED, CREATED])
-        await cycle(r, [listed(item("web", "9")), podJson("web", "Always", "Running", "False", "2026-11-20T22:37:15Z"), patched("10")])
+        await cycle(r, [listed(item("web", "5")), pod("web", "Always", "Pending"), patched("6"), CREATED, CREATED, CREATED])
+        await cycle(r, [listed(item("web", "9")), pod("web", "Always", "Running", "False", "2026-11-20T22:37:15Z"), patched("10")])
         expectEqual(r.server.calls(), [LIST, GET, PATCH])
         expectEqual(body(r, 2).status.startTime, "2026-11-20T22:37:15Z")
         await cycle(r, [listed(item("web", "10"))])
@@ -149,12 +147,12 @@ describe("pod reconciler", () => {
     })
     test("after a reboot a pod already Running and Ready is adopted without a write", async () => {
         const r = podRig()
-        await cycle(r, [listed(item("web", "5")), podJson("web", "Always", "Running", "True", "2026-11-20T22:30:00Z")])
+        await cycle(r, [listed(item("web", "5")), pod("web", "Always", "Running", "True", "2026-11-20T22:30:00Z")])
         expectEqual([r.server.calls(), r.pods.book.running()], [[LIST, GET], 1])
     })
     test("a failed listing forgets nothing; an unreadable one neither", async () => {
         const r = podRig()
-        await cycle(r, [listed(item("web", "5")), podJson("web", "Always", "Pending"), patched("6"), CREATED, CREATED, CREATED])
+        await cycle(r, [listed(item("web", "5")), pod("web", "Always", "Pending"), patched("6"), CREATED, CREATED, CREATED])
         await cycle(r, [{ status: 503 }])
         await cycle(r, [{ status: 200, body: '{"items":[{"metadata":{"name":"x"' }])
         expectEqual(r.pods.book.running(), 1)
@@ -172,8 +170,8 @@ describe("pod reconciler", () => {
         await cycle(r, [
             page("eyJ2Ijoi+/=", [item("web", "5")]),
             page("", [item("web2", "5")]),
-            podJson("web", "Always", "Running", "True"),
-            podJson("web2", "Always", "Running", "True"),
+            pod("web", "Always", "Running", "True"),
+            pod("web2", "Always", "Running", "True"),
         ])
         expectEqual(r.server.calls(), [LIST, LIST, GET, "GET /api/v1/namespaces/default/pods/web2"])
         const paths = r.server.requests.map(q => q.path)
@@ -183,7 +181,7 @@ describe("pod reconciler", () => {
     })
     test("a page that fails ends the listing: nothing is forgotten", async () => {
         const r = podRig()
-        await cycle(r, [listed(item("web", "5")), podJson("web", "Always", "Running", "True")])
+        await cycle(r, [listed(item("web", "5")), pod("web", "Always", "Running", "True")])
         await cycle(r, [page("t", []), { status: 410, body: '{"kind":"Status","reason":"Expired"}' }])
         expectEqual([r.server.calls(), r.pods.book.running()], [[LIST, LIST], 1])
     })
