@@ -522,7 +522,7 @@ export function failedIn(t: Trial, phase: Phase): boolean {
 }
 
 /** One trial of a phase: boot with the ballast, stop as soon as the phase is done. */
-async function phaseTrial(api: ApiServer, phase: Phase, kb: number, p: PhasesPlan): Promise<Trial> {
+export async function phaseTrial(api: ApiServer, phase: Phase, kb: number, p: PhasesPlan): Promise<Trial> {
     const started = Date.now()
     const node = `esp-phase-${phase.replace(" ", "-")}-${kb}k`
     const pods = phase === "pod walk" ? MAX_PODS : 0
