@@ -70,6 +70,8 @@ const KEEP_ROLES_MS = 3000
  * the heap dumper, which prints what fills the GC heap when the VM runs out of memory.
  */
 const HEAP_DUMP = process.env.PICOKUBELET_HEAP_DUMP === "1" ? ["-r", join(__dirname, "heap-dump-hook.cjs")] : []
+/** Each VM process reads its socket as the board does: 1 KB at a time (see board-socket.cjs). */
+const BOARD_SOCKET = ["-r", join(__dirname, "board-socket.cjs")]
 
 /** One line of program output, as the VM prints it: "WASM> text"; the heap dumper's lines count too. */
 function programLine(raw: string): string | undefined {
@@ -219,7 +221,7 @@ export class Board {
         this.crashed = undefined
         const vm = startChild(
             process.execPath,
-            [...HEAP_DUMP, CLI, "vm", "--tcp", "--device-id", this.deviceId, "--stateless"],
+            [...BOARD_SOCKET, ...HEAP_DUMP, CLI, "vm", "--tcp", "--device-id", this.deviceId, "--stateless"],
             { cwd: this.host.projectDir, env: { ...process.env, ...this.opts.vmEnv } }
         )
         this.vm = vm
