@@ -38,6 +38,13 @@ export interface FetchResponse {
     buffer(): Buffer
 }
 
+/**
+ * A request body, or a function that builds it when the request goes out:
+ * a large body is then not held while the request waits behind another,
+ * nor while its reply comes in. A body in pieces is written piece by piece.
+ */
+export type Body = string | (() => string | string[])
+
 /** Takes a 2xx body a piece at a time (stream mode). */
 export type BodySink = (buf: Buffer, from: number, to: number) => void
 
@@ -46,7 +53,7 @@ export type FetchFn = (
     init: {
         method: string
         headers?: any
-        body?: string
+        body?: Body
         bodyMode?: "buffer" | "discard" | "prefix" | "stream"
         prefixBytes?: number
         sink?: BodySink
@@ -80,7 +87,7 @@ export class KubeApi {
      * whatever the transport throws. With `sink`, a 2xx body goes there as it
      * arrives (bodyPrefix is then empty).
      */
-    async call(what: string, method: string, path: string, body?: string, contentType?: string, sink?: BodySink, accept?: string): Promise<KubeReply> {
+    async call(what: string, method: string, path: string, body?: Body, contentType?: string, sink?: BodySink, accept?: string): Promise<KubeReply> {
         const headers: any = {}
         if (body !== undefined) headers["Content-Type"] = contentType || JSON_TYPE
         if (accept) headers["Accept"] = accept
@@ -93,7 +100,7 @@ export class KubeApi {
      * protobuf; returns the metadata string at `field` (UID, RESOURCE_VERSION),
      * "" when the reply had none or could not be read.
      */
-    async callForMetadata(what: string, method: string, path: string, field: number[], body?: string, contentType?: string): Promise<string> {
+    async callForMetadata(what: string, method: string, path: string, field: number[], body?: Body, contentType?: string): Promise<string> {
         let value = ""
         const scanner = new ProtoScanner([field], (i, v) => (value = v || ""))
         await this.call(what, method, path, body, contentType, scanner.push, PROTOBUF_METADATA)

@@ -1,5 +1,8 @@
 // Request bodies for the API server, built from small objects: the replies
-// are never parsed here (a Node is 4-6 KB and the heap is 64 KB).
+// are never parsed here (a Node is 4-6 KB and the heap is 64 KB). A body
+// with the node's conditions is JSON in pieces, each condition its own, and
+// is written piece by piece: the whole (2 KB) is never one string, which in
+// a heap of small holes may find no hole big enough.
 import { FIRMWARE_DIGEST_ANNOTATION, FIRMWARE_STATUS_ANNOTATION } from "../update/reference"
 import { LEASE_NAMESPACE } from "./paths"
 
@@ -80,11 +83,24 @@ function addresses(id: NodeIdentity): any[] {
     return list
 }
 
+/**
+ * `json` is an object whose last member is the object `status`; returns it
+ * in pieces with `conditions` as the last member of status, one piece each.
+ */
+function withConditions(json: string, conditions: any[]): string[] {
+    const open = json.slice(0, json.length - 2)
+    // an empty status takes no comma before its first member
+    const pieces = [open + (open.charCodeAt(open.length - 1) === 123 ? "" : ",") + '"conditions":[']
+    for (let i = 0; i < conditions.length; i++) pieces.push((i ? "," : "") + JSON.stringify(conditions[i]))
+    pieces.push("]}}")
+    return pieces
+}
+
 /** POST /api/v1/nodes: the whole Node, conditions included. */
-export function registrationBody(id: NodeIdentity, conditions: any[]): string {
+export function registrationBody(id: NodeIdentity, conditions: any[]): string[] {
     const spec: any = {}
     if (id.taintKey) spec.taints = [{ key: id.taintKey, value: "true", effect: "NoSchedule" }]
-    return JSON.stringify({
+    const node = JSON.stringify({
         apiVersion: "v1",
         kind: "Node",
         metadata: { name: id.name, labels: nodeLabels(id) },
@@ -95,9 +111,9 @@ export function registrationBody(id: NodeIdentity, conditions: any[]): string {
             nodeInfo: nodeInfo(id),
             addresses: addresses(id),
             daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
-            conditions,
         },
     })
+    return withConditions(node, conditions)
 }
 
 /**
@@ -105,19 +121,19 @@ export function registrationBody(id: NodeIdentity, conditions: any[]): string {
  * rebooted, maybe with a new DHCP address. Addresses carry `$patch: replace`
  * because their upstream merge key (type) would keep the old address.
  */
-export function reconcileStatusBody(id: NodeIdentity, conditions: any[]): string {
+export function reconcileStatusBody(id: NodeIdentity, conditions: any[]): string[] {
     const replaced: any[] = [{ $patch: "replace" }]
     replaced.pushRange(addresses(id))
-    return JSON.stringify({
+    const patch = JSON.stringify({
         metadata: { labels: nodeLabels(id) },
         status: {
             capacity: resources(id),
             allocatable: resources(id),
             nodeInfo: nodeInfo(id),
             addresses: replaced,
-            conditions,
         },
     })
+    return withConditions(patch, conditions)
 }
 
 /**
@@ -136,8 +152,8 @@ export function statusAnnotations(heapFree: number, firmware: FirmwareReport): a
 }
 
 /** The whole status PATCH: every condition and the annotations in one request (the API server keeps metadata sent to /status). */
-export function heartbeatBody(heapFree: number, conditions: any[], firmware: FirmwareReport): string {
-    return statusBody(statusAnnotations(heapFree, firmware), { conditions })
+export function heartbeatBody(heapFree: number, conditions: any[], firmware: FirmwareReport): string[] {
+    return statusBody(statusAnnotations(heapFree, firmware), undefined, conditions)
 }
 
 /**
@@ -147,8 +163,8 @@ export function heartbeatBody(heapFree: number, conditions: any[], firmware: Fir
  * last post (`conditions` from ConditionTracker.changedJson); only the
  * annotations that changed.
  */
-export function heartbeatDiffBody(changedAnnotations: any, conditions: any[]): string {
-    return statusBody(changedAnnotations, { "$setElementOrder/conditions": conditions.map(c => ({ type: c.type })), conditions })
+export function heartbeatDiffBody(changedAnnotations: any, conditions: any[]): string[] {
+    return statusBody(changedAnnotations, conditions.map(c => ({ type: c.type })), conditions)
 }
 
 /** The annotations whose value differs from what was posted before. */
@@ -159,9 +175,10 @@ export function changedAnnotations(now: any, posted: any): any {
     return changed
 }
 
-function statusBody(annotations: any, status: any): string {
-    if (Object.keys(annotations).length === 0) return JSON.stringify({ status })
-    return JSON.stringify({ metadata: { annotations }, status })
+function statusBody(annotations: any, order: any[], conditions: any[]): string[] {
+    const status: any = {}
+    if (order) status["$setElementOrder/conditions"] = order
+    return withConditions(JSON.stringify(Object.keys(annotations).length ? { metadata: { annotations }, status } : { status }), conditions)
 }
 
 function ownerReferences(name: string, nodeUid: string): any[] {

@@ -1,4 +1,4 @@
-import { describeFailure, KubeApi, MERGE_PATCH, PROTOBUF, PROTOBUF_METADATA, replyStatus, STRATEGIC_MERGE_PATCH, UID } from "../k8s/api"
+import { describeFailure, KubeApi, KubeReply, MERGE_PATCH, PROTOBUF, PROTOBUF_METADATA, replyStatus, STRATEGIC_MERGE_PATCH, UID } from "../k8s/api"
 import {
     changedAnnotations,
     FirmwareReport,
@@ -149,10 +149,11 @@ export class Kubelet {
         this.refreshConditions()
         const api = this.api
         const id = this.identity
-        const conditions = this.conditions.toJson(this.clock.now())
+        const tracker = this.conditions
+        const now = this.clock.now()
         try {
             // the reply is asked for as the Node's metadata alone: the uid is all it is read for
-            this.nodeUid = await api.callForMetadata("register node", "POST", NODES_PATH, UID, registrationBody(id, conditions))
+            this.nodeUid = await api.callForMetadata("register node", "POST", NODES_PATH, UID, () => registrationBody(id, tracker.toJson(now)))
             console.log(`kubelet: node ${id.name} registered, uid ${this.nodeUid}`)
             return
         } catch (e: any) {
@@ -163,7 +164,7 @@ export class Kubelet {
             "reconcile existing node",
             "PATCH",
             nodePath(id.name) + "/status",
-            reconcileStatusBody(id, conditions),
+            () => reconcileStatusBody(id, tracker.toJson(now)),
             STRATEGIC_MERGE_PATCH,
             undefined,
             PROTOBUF_METADATA
@@ -209,13 +210,12 @@ export class Kubelet {
         const now = this.clock.now()
         const annotations = statusAnnotations(heapFree, this.firmware)
         const posted = this.postedAnnotations
-        const diff = heartbeat && posted !== undefined && this.conditions.allPosted()
-        const body = diff
-            ? heartbeatDiffBody(changedAnnotations(annotations, posted), this.conditions.changedJson(now))
-            : heartbeatBody(heapFree, this.conditions.toJson(now), this.firmware)
-        // until the reply says otherwise, the server may have the old post or this one
-        this.postedAnnotations = undefined
-        this.conditions.forgetPosted()
+        const conditions = this.conditions
+        const diff = heartbeat && posted !== undefined && conditions.allPosted()
+        const changed = diff ? changedAnnotations(annotations, posted) : undefined
+        const firmware = this.firmware
+        const body = () =>
+            diff ? heartbeatDiffBody(changed, conditions.changedJson(now)) : heartbeatBody(heapFree, conditions.toJson(now), firmware)
         // the reply is the Node's metadata: its desired firmware comes with it, at no extra request
         let desired = ""
         let key = ""
@@ -223,15 +223,15 @@ export class Kubelet {
             if (i === 0) key = value
             else if (key === FIRMWARE_ANNOTATION) desired = value
         })
-        const reply = await this.api.call(
-            "post status",
-            "PATCH",
-            nodePath(this.config.nodeName) + "/status",
-            body,
-            STRATEGIC_MERGE_PATCH,
-            scanner.push,
-            PROTOBUF_METADATA
-        )
+        let reply: KubeReply
+        try {
+            reply = await this.api.call("post status", "PATCH", nodePath(this.config.nodeName) + "/status", body, STRATEGIC_MERGE_PATCH, scanner.push, PROTOBUF_METADATA)
+        } catch (e: any) {
+            // the server may have the old post or this one: the next is whole
+            this.postedAnnotations = undefined
+            conditions.forgetPosted()
+            throw e
+        }
         this.postedAnnotations = annotations
         this.conditions.markPosted()
         if (scanner.done && !scanner.error && desired !== undefined) this.desiredFirmware = desired
@@ -248,8 +248,9 @@ export class Kubelet {
     /** Posts an event. Best effort: a refusal is logged, never thrown, and not retried. */
     async postEvent(subject: EventSubject, type: string, reason: string, message: string) {
         const node = this.config.nodeName
+        const time = formatTime(this.clock.now())
         try {
-            const body = eventBody(node, subject, type, reason, message, formatTime(this.clock.now()))
+            const body = () => eventBody(node, subject, type, reason, message, time)
             await this.api.call("post event", "POST", eventsPath(eventNamespace(subject)), body, undefined, undefined, PROTOBUF)
         } catch (e: any) {
             console.error(`event: ${reason} for ${subject.name} not posted: ${describeFailure(e)}`)

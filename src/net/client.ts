@@ -44,8 +44,8 @@ interface Line {
 export interface FetchInit {
     method?: string
     headers?: Record<string, string>
-    /** A string or Buffer is sent as is; anything else as JSON. */
-    body?: string | Buffer | any
+    /** A string or Buffer is sent as is, a function's string when the request goes out (see ExchangeRequest); anything else as JSON. */
+    body?: string | Buffer | (() => string | string[]) | any
     /** "buffer" (default), "discard", "prefix" or "stream". */
     bodyMode?: BodyMode
     /** prefix and stream modes: how many leading body bytes to keep (default 512; stream: of a non-2xx body). */
@@ -143,12 +143,13 @@ export class HttpClient {
     async fetch(path: string, init?: FetchInit): Promise<Response> {
         if (!init) init = {}
         const method = init.method ? init.method.toUpperCase() : "GET"
-        // strings go to the connection as they are: it writes them into the request's buffer
-        let body: Buffer | string = null
+        // strings and body functions go to the connection as they are
+        let body: Buffer | string | (() => string | string[]) = null
         const headers = init.headers
-        if (init.body !== undefined && init.body !== null) {
-            if (typeof init.body === "string" || init.body instanceof Buffer) body = init.body
-            else body = JSON.stringify(init.body)
+        const b = init.body
+        if (b !== undefined && b !== null) {
+            if (typeof b === "string" || typeof b === "function" || b instanceof Buffer) body = b
+            else body = JSON.stringify(b)
         }
         const mode: BodyMode = init.bodyMode || "buffer"
         const timeoutMs = orDefault(init.timeoutMs, this.timeoutMs)

@@ -18,23 +18,39 @@ import { BodyMode, BodySink, FEED_BYTES, ResponseParser } from "./response-parse
 import { Dialer, MAX_WRITE, Wire } from "./wire"
 
 /**
- * Bodies up to this size share the head's write (one TLS record); a larger
- * one is written from itself, a string as it is: a copy of it next to the
- * head would cost the heap its size again (22 B on the wire are cheaper).
+ * The head and a string body go out in writes of up to this size, pieces
+ * joined while they fit: a small request is one write (one TLS record), and
+ * no string longer than this is made to join them (a piece longer than
+ * this is written as it is). A 1 KB block finds a hole in a fragmented
+ * heap where a 2 KB one may not; a record more costs 22 B on the wire.
  */
-const JOIN_BODY_BYTES = 512
+const WRITE_GROUP_BYTES = 1024
+
+/** A request body: a string, pieces of one written in order (never joined whole), or bytes. */
+export type RequestBody = Buffer | string | string[]
 
 export interface ExchangeRequest {
     method: string
     path: string
     headers?: Record<string, string>
-    /** A string is written as UTF-8 straight into the request's buffer. */
-    body?: Buffer | string
+    /**
+     * A string goes out as its UTF-8 bytes. A function is called for the
+     * body when the request is about to go out (again on a retry): the body
+     * is not built while the request waits its turn, and is not kept while
+     * the reply comes in.
+     */
+    body?: RequestBody | (() => string | string[])
     mode: BodyMode
     maxBody?: number
     prefixBytes?: number
     sink?: BodySink
     timeoutMs: number
+}
+
+interface Framed {
+    /** The head and a string body's pieces. */
+    text: string[]
+    bytes: Buffer
 }
 
 export interface ExchangeResult {
@@ -147,17 +163,17 @@ export class Connection {
         return bytes
     }
 
-    /** One request, one response, under one deadline. Throws a NetError; the connection is then dropped. */
-    async exchange(req: ExchangeRequest): Promise<ExchangeResult> {
-        const start = ds.millis()
-        const deadline = start + req.timeoutMs
-        const method = req.method ? req.method.toUpperCase() : "GET"
-        const qi = req.path.indexOf("?")
-        const where = `${this.hostPort()} ${method} ${qi < 0 ? req.path : req.path.slice(0, qi)}`
-        const body = req.body
-        const text = typeof body === "string"
-        const bodyLen = !body ? 0 : text ? (body as string).byteLength : (body as Buffer).length
-        const head = buildRequestHead({
+    /** The request: its head and the body, which a function builds now. */
+    private frame(req: ExchangeRequest, method: string): Framed {
+        const b = req.body
+        const body: RequestBody = typeof b === "function" ? (b as () => string | string[])() : (b as RequestBody)
+        const bytes = body instanceof Buffer ? (body as Buffer) : null
+        const text: string[] = [null]
+        if (typeof body === "string") text.push(body as string)
+        else if (Array.isArray(body)) text.pushRange(body as string[])
+        let bodyLength = bytes ? bytes.length : 0
+        for (let i = 1; i < text.length; i++) bodyLength += text[i].byteLength
+        text[0] = buildRequestHead({
             method,
             path: req.path,
             host: this.ep.host,
@@ -165,21 +181,37 @@ export class Connection {
             tls: this.ep.tls,
             token: this.ep.token,
             headers: req.headers,
-            bodyLength: bodyLen,
+            bodyLength,
         })
-        // A small body goes out with the head in one buffer, one write (one
-        // TLS record, 22 B saved); otherwise the head string and the body
-        // are written as they are, with no buffer made for either.
-        const join = bodyLen > 0 && bodyLen <= JOIN_BODY_BYTES
-        let out: Buffer | string = head
-        if (join) {
-            const headLen = head.byteLength
-            const both = Buffer.alloc(headLen + bodyLen)
-            both.blitAt(0, head, 0, headLen)
-            both.blitAt(headLen, body, 0, bodyLen)
-            out = both
+        return { text, bytes }
+    }
+
+    /** Writes the pieces in order, joined into writes while they fit in WRITE_GROUP_BYTES; returns the bytes written. */
+    private async sendText(w: Wire, pieces: string[], where: string, deadline: number, timeoutMs: number): Promise<number> {
+        let sent = 0
+        let group = ""
+        for (const piece of pieces) {
+            const n = piece.byteLength
+            if (group && group.byteLength + n > WRITE_GROUP_BYTES) {
+                sent += await this.sendAll(w, group, where, deadline, timeoutMs)
+                group = ""
+            }
+            if (n > WRITE_GROUP_BYTES) sent += await this.sendAll(w, piece, where, deadline, timeoutMs)
+            else group += piece
         }
-        const rest = join || !bodyLen ? null : body
+        if (group) sent += await this.sendAll(w, group, where, deadline, timeoutMs)
+        return sent
+    }
+
+    /** One request, one response, under one deadline. Throws a NetError; the connection is then dropped. */
+    async exchange(req: ExchangeRequest): Promise<ExchangeResult> {
+        const start = ds.millis()
+        const deadline = start + req.timeoutMs
+        const method = req.method ? req.method.toUpperCase() : "GET"
+        const qi = req.path.indexOf("?")
+        const where = `${this.hostPort()} ${method} ${qi < 0 ? req.path : req.path.slice(0, qi)}`
+        // framed before connecting: a bad path or header is the caller's error, not the network's
+        let out = this.frame(req, method)
         for (let attempt = 0; ; attempt++) {
             if (this.wire && this.wire.isClosed()) await this.drop()
             const reused = !!this.wire
@@ -189,6 +221,7 @@ export class Connection {
                 fresh = true
             }
             const w = this.wire
+            if (!out) out = this.frame(req, method)
             let bytesIn = 0
             const parser = new ResponseParser({
                 method,
@@ -199,8 +232,10 @@ export class Connection {
                 where,
             })
             try {
-                let bytesOut = await this.sendAll(w, out, where, deadline, req.timeoutMs)
-                if (rest) bytesOut += await this.sendAll(w, rest, where, deadline, req.timeoutMs)
+                let bytesOut = await this.sendText(w, out.text, where, deadline, req.timeoutMs)
+                if (out.bytes) bytesOut += await this.sendAll(w, out.bytes, where, deadline, req.timeoutMs)
+                // sent: the heap has better use for it while the reply comes in
+                out = null
                 let leftover = false
                 while (!parser.done) {
                     const left = deadline - ds.millis()

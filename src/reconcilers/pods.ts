@@ -1,4 +1,4 @@
-import { describeFailure, PROTOBUF, PROTOBUF_METADATA, replyStatus, RESOURCE_VERSION, STRATEGIC_MERGE_PATCH } from "../k8s/api"
+import { Body, describeFailure, PROTOBUF, PROTOBUF_METADATA, replyStatus, RESOURCE_VERSION, STRATEGIC_MERGE_PATCH } from "../k8s/api"
 import { EventSubject } from "../k8s/events"
 import { METADATA_LIST, podPath, podsOnNodePath } from "../k8s/paths"
 import { Kubelet } from "../kubelet/kubelet"
@@ -111,13 +111,13 @@ export class PodReconciler {
         }
         const now = formatTime(k.clock.now())
         if (kind === "kill" || facts.deleting) {
-            await this.patch(p, terminatedBody(p.uid, facts.containers, "", facts.startTime, now))
+            await this.patch(p, () => terminatedBody(p.uid, facts.containers, "", facts.startTime, now))
             for (const c of facts.containers) await k.postEvent(containerSubject(p, c.name), "Normal", "Killing", `Stopping container ${c.name}`)
             await this.remove(p)
             return
         }
         if (kind === "complete") {
-            await this.patch(p, terminatedBody(p.uid, facts.containers, "Succeeded", facts.startTime, now))
+            await this.patch(p, () => terminatedBody(p.uid, facts.containers, "Succeeded", facts.startTime, now))
             this.book.forget(p)
             console.log(`pods: ${p.namespace}/${p.name} Succeeded (pretended to run ${facts.runSeconds()} s)`)
             return
@@ -130,7 +130,8 @@ export class PodReconciler {
             return
         }
         const fresh = facts.phase !== "Running"
-        const rv = await this.patch(p, runningBody(p.uid, facts.containers, facts.startTime || now, now, k.identity.internalIP))
+        const ip = k.identity.internalIP
+        const rv = await this.patch(p, () => runningBody(p.uid, facts.containers, facts.startTime || now, now, ip))
         this.book.started(p, rv, kind === "start" ? dueMs : this.dueOf(p, dueMs))
         const owner = facts.ownerKind ? ` (${facts.ownerKind})` : ""
         console.log(`pods: ${p.namespace}/${p.name}${owner} ${fresh ? "Running" : "Ready again"}, ${facts.containers.length} container(s)`)
@@ -158,7 +159,7 @@ export class PodReconciler {
     }
 
     /** Status PATCH; returns the pod's resourceVersion after it ("" when the reply did not say). */
-    private async patch(p: ListedPod, body: string): Promise<string> {
+    private async patch(p: ListedPod, body: Body): Promise<string> {
         const path = podPath(p.namespace, p.name) + "/status"
         // the reply is asked for as the pod's metadata alone: a whole Pod is 5 KB, and only its resourceVersion is read
         return await this.k.api.callForMetadata("patch pod status", "PATCH", path, RESOURCE_VERSION, body, STRATEGIC_MERGE_PATCH)
@@ -166,7 +167,7 @@ export class PodReconciler {
 
     private async reject(p: ListedPod) {
         const max = this.k.config.maxPods
-        await this.patch(p, rejectedBody(p.uid, max))
+        await this.patch(p, () => rejectedBody(p.uid, max))
         console.log(`pods: ${p.namespace}/${p.name} rejected: OutOfpods (MAX_PODS=${max})`)
         await this.k.postEvent(podSubject(p), "Warning", "OutOfpods", `Node didn't have enough resource: pods, capacity: ${max}`)
     }

@@ -3,6 +3,7 @@ import { expectEqual } from "../matchers"
 import { findJsonString } from "../../../src/k8s/api"
 import {
     heartbeatBody,
+    heartbeatDiffBody,
     leaseBody,
     leaseOwnerBody,
     NodeIdentity,
@@ -53,9 +54,14 @@ const ADDRESSES = [
 ]
 const COND = [{ type: "Ready", status: "True" }]
 
+/** A body in pieces, parsed whole. */
+function joined(pieces: string[]): any {
+    return JSON.parse(pieces.join(""))
+}
+
 describe("bodies: node bodies", () => {
     test("registration carries the whole node", () => {
-        expectEqual(JSON.parse(registrationBody(identity(), COND)), {
+        expectEqual(joined(registrationBody(identity(), COND)), {
             apiVersion: "v1",
             kind: "Node",
             metadata: { name: "esp-node-01", labels: LABELS },
@@ -74,12 +80,12 @@ describe("bodies: node bodies", () => {
         const id = identity()
         id.taintKey = ""
         id.maxPods = 3
-        const body = JSON.parse(registrationBody(id, COND))
+        const body = joined(registrationBody(id, COND))
         expectEqual(body.spec, {})
         expectEqual(body.status.capacity.pods, "3")
     })
     test("reconcile after a reboot replaces the addresses", () => {
-        expectEqual(JSON.parse(reconcileStatusBody(identity(), COND)), {
+        expectEqual(joined(reconcileStatusBody(identity(), COND)), {
             metadata: { labels: LABELS },
             status: {
                 capacity: RESOURCES,
@@ -92,19 +98,34 @@ describe("bodies: node bodies", () => {
     })
     test("heartbeat: conditions and the heap annotation in one body", () => {
         const none = { digest: "", status: "" }
-        expectEqual(JSON.parse(heartbeatBody(41234, COND, none)), {
+        expectEqual(joined(heartbeatBody(41234, COND, none)), {
             metadata: { annotations: { "picokubelet.dev/heap-bytes-free": "41234" } },
             status: { conditions: COND },
         })
-        expectEqual(JSON.parse(heartbeatBody(-1, COND, none)), { status: { conditions: COND } })
+        expectEqual(joined(heartbeatBody(-1, COND, none)), { status: { conditions: COND } })
+    })
+    test("bodies with conditions come in pieces, a condition each, never the whole in one string", () => {
+        const three = [
+            { type: "Ready", status: "True", message: "kubelet is posting ready status" },
+            { type: "MemoryPressure", status: "False" },
+            { type: "Vibes", status: "True" },
+        ]
+        const pieces = heartbeatBody(41234, three, { digest: "", status: "" })
+        expectEqual(pieces.length, 5)
+        expectEqual(pieces[2], ',{"type":"MemoryPressure","status":"False"}')
+        expectEqual(joined(pieces).status.conditions, three)
+        expectEqual(registrationBody(identity(), three).length, 5)
+        // a heartbeat with no annotation changed: status alone, the order first
+        const diff = heartbeatDiffBody({}, [{ type: "Ready", lastHeartbeatTime: "t" }])
+        expectEqual(diff.join(""), '{"status":{"$setElementOrder/conditions":[{"type":"Ready"}],"conditions":[{"type":"Ready","lastHeartbeatTime":"t"}]}}')
     })
     test("heartbeat: the firmware's digest and status; null removes a digest no longer known", () => {
         const digest = "sha256:9806be9df50f9a4a833657975be2cf842a7959432ea5d4e81d2c0d3e44c2b932"
-        expectEqual(JSON.parse(heartbeatBody(-1, COND, { digest, status: "pulling 25%" })).metadata.annotations, {
+        expectEqual(joined(heartbeatBody(-1, COND, { digest, status: "pulling 25%" })).metadata.annotations, {
             "picokubelet.dev/firmware-digest": digest,
             "picokubelet.dev/firmware-status": "pulling 25%",
         })
-        expectEqual(JSON.parse(heartbeatBody(-1, COND, { digest: "", status: "running" })).metadata.annotations, {
+        expectEqual(joined(heartbeatBody(-1, COND, { digest: "", status: "running" })).metadata.annotations, {
             "picokubelet.dev/firmware-digest": null,
             "picokubelet.dev/firmware-status": "running",
         })

@@ -109,6 +109,40 @@ describe("client: one keep-alive connection", () => {
         expectEqual(c.counters.failures, 0)
         expectEqual(c.counters.requests, 3)
     })
+    test("a body function is called when its request goes out, again when it is retried, never while it waits", async () => {
+        const server = new FakeServer()
+        const c = client(server)
+        let built = 0
+        let builtWhileFirstRan = -1
+        let hungUp = false
+        server.handler = r => {
+            if (r.path === "/slow")
+                ds.setTimeout(() => {
+                    builtWhileFirstRan = built
+                    r.wire.deliver(response(200, "slow"))
+                }, 50)
+            else if (r.path === "/b" && !hungUp) {
+                // the kept-alive connection was closed under it
+                hungUp = true
+                r.wire.hangUp()
+            } else r.wire.deliver(response(200, r.body))
+        }
+        await c.fetch("/a")
+        let got = ""
+        let done = 0
+        const run = async (path: string, body: any) => {
+            const res = await c.fetch(path, { method: "PATCH", body })
+            if (path === "/b") got = await res.text()
+            done++
+        }
+        run.start("/slow", "{}")
+        run.start("/b", () => '{"n":' + ++built + "}")
+        await waitFor(() => done === 2, 5000)
+        // queued behind /slow: not built until its turn came
+        expectEqual(builtWhileFirstRan, 0)
+        // retried on a new connection, with the body built again
+        expectEqual([got, built], ['{"n":2}', 2])
+    })
     test("the server closes mid-body: that request fails clearly, the next succeeds", async () => {
         const server = new FakeServer()
         server.handler = r => {
@@ -237,6 +271,19 @@ describe("client: one keep-alive connection", () => {
         await c.fetch("/small", { method: "PATCH", body: '{"a":"✓"}' })
         expectEqual(w.length, before + 1)
         expectEqual(server.requests[1].body, '{"a":"✓"}')
+    })
+    test("a body in pieces: joined into writes of at most 1 KB with the head, never into one string; a longer piece alone", async () => {
+        const server = new FakeServer()
+        const c = client(server)
+        const a = repeat("a", 700)
+        const b = repeat("b", 1500)
+        const pieces = ['{"x":["', a, '","', b, '","', a, '"]}']
+        await c.fetch("/pieces", { method: "PATCH", body: () => pieces })
+        const r = server.requests[0]
+        expectEqual(r.body, pieces.join(""))
+        expectContains(r.head, `Content-Length: ${pieces.join("").length}\r\n`)
+        // head + '{"x":["' + a + '","'; then b alone; then '","' + a + '"]}'
+        expectEqual(server.wires[0].writes, [r.head.length + 7 + 700 + 3, 1500, 3 + 700 + 3])
     })
 })
 

@@ -53,7 +53,9 @@ export class FakeApiServer {
         const self = this
         return async (path, init) => {
             const accept: string = init.headers && init.headers["Accept"]
-            self.requests.push({ method: init.method, path, body: init.body, accept })
+            // a body function is called as the connection calls it, when the request goes out; pieces are joined here
+            const b: any = typeof init.body === "function" ? (init.body as () => string | string[])() : init.body
+            self.requests.push({ method: init.method, path, body: Array.isArray(b) ? (b as string[]).join("") : b, accept })
             const r = self.replies.shift() || { status: 200 }
             if (r.fail) throw new Error(r.fail)
             const status = r.status || 200
