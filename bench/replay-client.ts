@@ -110,5 +110,5 @@ export async function registerNode(client: ReplayClient, name: string, condition
         // as long as what devs bakes into the image (v0.1.1-<commit>): osImage costs its real bytes
         firmwareVersion: "v0.1.1-0123456",
     }
-    return await client.call("POST", NODES_PATH, registrationBody(id, conditions))
+    return await client.call("POST", NODES_PATH, registrationBody(id, conditions).join(""))
 }

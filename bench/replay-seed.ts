@@ -32,7 +32,7 @@ export async function bootSeed(client: ReplayClient): Promise<ReplaySteps> {
         },
         async postStatus() {
             const conditions = healthyConditions(Date.now())
-            await client.call("PATCH", nodePath(SEED_NODE) + "/status", heartbeatBody(-1, conditions, { digest: "", status: "" }), STRATEGIC_MERGE_PATCH)
+            await client.call("PATCH", nodePath(SEED_NODE) + "/status", heartbeatBody(-1, conditions, { digest: "", status: "" }).join(""), STRATEGIC_MERGE_PATCH)
             await client.call("PATCH", nodePath(SEED_NODE), JSON.stringify(ANNOTATION), MERGE_PATCH)
         },
     }
