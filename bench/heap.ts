@@ -51,6 +51,35 @@ export interface Trial {
     phase?: Phase
     /** A passing pull trial: its first `firmware: pulling 0%` to `firmware: commit`, and the layer's 206 Range replies from the registry. */
     pull?: { seconds: number; windows: number }
+    /** A trial that ran out of memory: what the heap dumper saw. */
+    oom?: OomDump
+}
+
+/** The heap at an out-of-memory, as the simulator's heap dumper (tools/simulator/heap-dump-hook.cjs) logs it. */
+export interface OomDump {
+    /** The allocation that failed, when the runtime said. */
+    requestedBytes?: number
+    freeBytes: number
+    /** Free blocks: how many pieces the free heap is in. */
+    holes: number
+    largestHoleBytes: number
+}
+
+const OOM_LINE = /^heapdump: (?:vm\d+ )?OOM(?: of (\d+) B)? .*, free (\d+) B in (\d+) blocks, largest free (\d+) B/
+
+/** The heap dumper's summary of the first out-of-memory in `lines`. */
+export function oomDump(lines: string[]): OomDump | undefined {
+    for (const l of lines) {
+        const m = OOM_LINE.exec(l)
+        if (m) return { requestedBytes: m[1] === undefined ? undefined : +m[1], freeBytes: +m[2], holes: +m[3], largestHoleBytes: +m[4] }
+    }
+    return undefined
+}
+
+/** "asked for 1036 B with 18.8 KB free in 120 pieces, the largest 932 B" */
+export function oomText(o: OomDump): string {
+    const asked = o.requestedBytes === undefined ? "ran out" : `asked for ${o.requestedBytes} B`
+    return `${asked} with ${(o.freeBytes / 1024).toFixed(1)} KB free in ${o.holes} pieces, the largest ${o.largestHoleBytes} B`
 }
 
 /** What a search (or a single trial) found for one pod count; undefined bounds were not measured. */
@@ -203,7 +232,8 @@ export function whereDied(lines: string[], work: string): string {
 /** A trial the firmware failed: why, where, and its last lines. */
 function failedTrial(fw: Firmware, e: FirmwareFailure, t: Omit<Trial, "ok" | "detail">, work: string): Trial {
     const lines = fw.linesFrom(0)
-    return { ...t, ok: false, detail: e.message.split("\n")[0], lastLines: lines.slice(-12), diedIn: whereDied(lines, work) }
+    const program = lines.filter(l => !l.startsWith("heapdump: "))
+    return { ...t, ok: false, detail: e.message.split("\n")[0], lastLines: program.slice(-12), diedIn: whereDied(program, work), oom: oomDump(lines) }
 }
 
 /** One trial: the cycle, or with `pull` the pull of a firmware image in its place. */
@@ -634,7 +664,8 @@ export function phasesSection(h: HeapHeadroom): string[] {
         "| phase | a trial gets through | headroom | fails at | the failing trial died in | trials |",
         "|---|---|---|---|---|---|",
         ...rows.map(r => {
-            const died = r.failing ? `${r.failing.diedIn}${r.failing.phase !== r.phase ? ` (a ${r.failing.phase ?? "cycle"} trial)` : ""}` : ""
+            const f = r.failing
+            const died = f ? `${f.diedIn}${f.phase !== r.phase ? ` (a ${f.phase ?? "cycle"} trial)` : ""}${f.oom ? `: ${oomText(f.oom)}` : ""}` : ""
             return `| ${r.phase} | ${r.work} | ${kbText(r.passedKb)} | ${kbText(r.failedKb)} | ${died} | ${r.trials.length} |`
         }),
         "",

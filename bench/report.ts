@@ -4,7 +4,7 @@ import type { TransportBench } from "./transport"
 import { Bytecode } from "./bytecode"
 import { perHour, streamPerHour } from "./cost"
 import type { RenewalChurn, IntervalStats } from "./churn"
-import { Headroom, HeapHeadroom, NODE_REPLY_BYTES, phasesSection, PullHeadroom } from "./heap"
+import { Headroom, HeapHeadroom, NODE_REPLY_BYTES, oomText, phasesSection, PullHeadroom, Trial } from "./heap"
 import { SoakResult, soakSection } from "./soak"
 import { Floor, floorTable } from "./floor"
 import { heartbeatsPerHour, HEARTBEATS, Peers } from "./peers"
@@ -204,6 +204,11 @@ function wireSection(r: Results): string[] {
     return lines
 }
 
+/** A trial's detail for a table: what it did or why it failed, with the heap at an out-of-memory. */
+function trialDetail(t: Trial): string {
+    return (t.detail + (t.oom ? `; ${oomText(t.oom)}` : "")).replace(/\|/g, "\\|")
+}
+
 function heapSection(r: Results): string[] {
     const h = r.heap
     const { plan } = r
@@ -243,9 +248,11 @@ function heapSection(r: Results): string[] {
         "",
         row(["ballast", "pods", "result", "detail", "took"]),
         row(["---:", "---:", "---", "---", "---:"]),
-        ...h.trials.map(t => row([`${t.kb} KB`, t.pods, t.ok ? "completed" : "**failed**", t.detail.replace(/\|/g, "\\|"), `${t.seconds} s`])),
+        ...h.trials.map(t => row([`${t.kb} KB`, t.pods, t.ok ? "completed" : "**failed**", trialDetail(t), `${t.seconds} s`])),
         "",
-        "A failed trial's last firmware lines are in results.json.",
+        "A failed trial's last firmware lines are in results.json. Where it ran out of memory, the simulator's heap dumper " +
+            "(tools/simulator/heap-dump-hook.cjs) says what the VM asked for and how the free heap was cut up at that moment: " +
+            "with its largest piece smaller than what was asked, the heap was fragmented rather than full.",
         ...(h.pull ? ["", ...pullSection(h.pull)] : []),
         ...(h.phases ? ["", ...phasesSection(h)] : []),
         ...(r.soak ? ["", ...soakSection(r.soak)] : []),

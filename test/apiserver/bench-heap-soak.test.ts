@@ -5,7 +5,7 @@
 import assert from "node:assert/strict"
 import { test } from "node:test"
 import { intervalStats } from "../../bench/churn"
-import { failedIn, gotThrough, Phase, Trial, whereDied } from "../../bench/heap"
+import { failedIn, gotThrough, oomDump, oomText, Phase, Trial, whereDied } from "../../bench/heap"
 import { lateCount } from "../../bench/soak"
 
 test("a trial that never anchored the clock died in boot, whatever its own work", () => {
@@ -53,4 +53,23 @@ test("phase bounds: a trial of boot says nothing of registration; one that died 
     // a cycle trial (no phase) that died in its cycle passed the common phases and failed no phase
     const cycle: Trial = { kb: 20, pods: 8, ok: false, detail: "", seconds: 1, diedIn: "cycle" }
     assert.ok(gotThrough(cycle, "registration") && !failedIn(cycle, "renewals"))
+})
+
+test("an out-of-memory as the heap dumper logs it: what was asked for, and how the free heap was cut up", () => {
+    const lines = [
+        "pods: default/web-1 Running, 2 container(s)",
+        "heapdump: OOM of 1036 B (after a GC: used = live) heap @0x3a2a0 65536 B: used 46244 B in 539 blocks, free 19280 B in 120 blocks, largest free 932 B",
+        "heapdump: by kind: buffer 19700 B/20, string 2332 B/72",
+    ]
+    const o = oomDump(lines)
+    assert.deepEqual(o, { requestedBytes: 1036, freeBytes: 19280, holes: 120, largestHoleBytes: 932 })
+    assert.equal(oomText(o!), "asked for 1036 B with 18.8 KB free in 120 pieces, the largest 932 B")
+    // the runtime did not say the size; a second VM's prefix
+    assert.deepEqual(oomDump(["heapdump: vm2 OOM (after a GC: used = live) heap @0x1 65536 B: used 1 B in 1 blocks, free 2 B in 3 blocks, largest free 4 B"]), {
+        requestedBytes: undefined,
+        freeBytes: 2,
+        holes: 3,
+        largestHoleBytes: 4,
+    })
+    assert.equal(oomDump(lines.slice(0, 1)), undefined)
 })

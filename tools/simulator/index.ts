@@ -66,12 +66,12 @@ const DEPLOY_TRIES = 6
 const KEEP_ROLES_MS = 3000
 
 /**
- * PICOKUBELET_HEAP_DUMP=1: each VM process (where the VM runs; devtools only builds) preloads
- * the heap dumper, which prints what fills the GC heap when the VM runs out of memory.
+ * Preloads of each VM process (where the VM runs; devtools only builds): its
+ * socket reads as the board's, 1 KB at a time (board-socket.cjs), and the
+ * heap dumper, which prints what fills the GC heap when the VM runs out of
+ * memory (heap-dump-hook.cjs; it costs nothing until then).
  */
-const HEAP_DUMP = process.env.PICOKUBELET_HEAP_DUMP === "1" ? ["-r", join(__dirname, "heap-dump-hook.cjs")] : []
-/** Each VM process reads its socket as the board does: 1 KB at a time (see board-socket.cjs). */
-const BOARD_SOCKET = ["-r", join(__dirname, "board-socket.cjs")]
+const PRELOADS = ["-r", join(__dirname, "board-socket.cjs"), "-r", join(__dirname, "heap-dump-hook.cjs")]
 
 /** One line of program output, as the VM prints it: "WASM> text"; the heap dumper's lines count too. */
 function programLine(raw: string): string | undefined {
@@ -221,7 +221,7 @@ export class Board {
         this.crashed = undefined
         const vm = startChild(
             process.execPath,
-            [...BOARD_SOCKET, ...HEAP_DUMP, CLI, "vm", "--tcp", "--device-id", this.deviceId, "--stateless"],
+            [...PRELOADS, CLI, "vm", "--tcp", "--device-id", this.deviceId, "--stateless"],
             { cwd: this.host.projectDir, env: { ...process.env, ...this.opts.vmEnv } }
         )
         this.vm = vm
