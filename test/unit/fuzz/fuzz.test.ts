@@ -5,7 +5,7 @@ import { describe, test } from "../harness"
 import { campaign } from "./rng"
 import { FUZZ_TARGETS } from "./targets"
 
-const [httpTarget, jsonTarget, datesTarget, settingsTarget] = FUZZ_TARGETS
+const [httpTarget, jsonTarget, datesTarget, settingsTarget, protoTarget] = FUZZ_TARGETS
 
 describe("fuzz: hostile input, CI budget", () => {
     test("http: response parser, every body mode, mutated and split", async () => {
@@ -19,5 +19,8 @@ describe("fuzz: hostile input, CI budget", () => {
     })
     test("settings: every rule with values of any type, length and script", async () => {
         await campaign(settingsTarget, 1, 150)
+    })
+    test("proto: reply scanner, random trees in random pieces, cut short and mutated", async () => {
+        await campaign(protoTarget, 1, 150)
     })
 })
