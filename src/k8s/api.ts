@@ -21,6 +21,8 @@ export const PROTOBUF = "application/vnd.kubernetes.protobuf"
  */
 export const PROTOBUF_METADATA_ONLY = PROTOBUF + ";as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
 export const PROTOBUF_METADATA = PROTOBUF_METADATA_ONLY + ", " + PROTOBUF
+/** A list's items as their metadata alone, in protobuf; errors in protobuf too. */
+export const PROTOBUF_METADATA_LIST = PROTOBUF + ";as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, " + PROTOBUF
 /** metadata.uid and metadata.resourceVersion of a PartialObjectMetadata reply (raw 2, metadata 1). */
 export const UID = [2, 1, 5]
 export const RESOURCE_VERSION = [2, 1, 6]

@@ -55,5 +55,3 @@ export function percentEncode(s: string): string {
     return out
 }
 
-/** Asks for a list of metadata only: no specs, no status. */
-export const METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"

@@ -1,6 +1,6 @@
-import { Body, describeFailure, PROTOBUF, PROTOBUF_METADATA, replyStatus, RESOURCE_VERSION, STRATEGIC_MERGE_PATCH } from "../k8s/api"
+import { Body, describeFailure, PROTOBUF, PROTOBUF_METADATA, PROTOBUF_METADATA_LIST, replyStatus, RESOURCE_VERSION, STRATEGIC_MERGE_PATCH } from "../k8s/api"
 import { EventSubject } from "../k8s/events"
-import { METADATA_LIST, podPath, podsOnNodePath } from "../k8s/paths"
+import { podPath, podsOnNodePath } from "../k8s/paths"
 import { Kubelet } from "../kubelet/kubelet"
 import { linkDown } from "../platform/snapshot"
 import { deleteBody, rejectedBody, runningBody, terminatedBody } from "../pods/bodies"
@@ -64,7 +64,7 @@ export class PodReconciler {
             const listing = new PodListing(book.listed)
             try {
                 const path = podsOnNodePath(this.k.config.nodeName, PAGE_PODS, token)
-                await this.k.api.read("list pods", path, listing.scanner.push, METADATA_LIST)
+                await this.k.api.read("list pods", path, listing.scanner.push, PROTOBUF_METADATA_LIST)
             } catch (e: any) {
                 console.error(`pods: listing failed on page ${page}: ${describeFailure(e)}`)
                 return false

@@ -94,3 +94,20 @@ export function podReply(p: PodShape): Buffer {
     if (p.startSeconds !== undefined) status.push(field(7, message([numberField(1, p.startSeconds), numberField(2, 0)])))
     return envelope("v1", "Pod", message([field(1, message(meta)), field(2, message(spec)), field(3, message(status))]))
 }
+
+/** One item of a PartialObjectMetadataList: an ObjectMeta with a managedFields entry after the read fields. */
+export function listItem(namespace: string, name: string, uid: string, resourceVersion: string, deleting = false): Buffer {
+    const meta = [field(1, name), field(3, namespace), field(5, uid), field(6, resourceVersion), field(8, message([numberField(1, 1795924703)]))]
+    if (deleting) meta.push(field(9, message([numberField(1, 1795924733)])), numberField(10, 30))
+    meta.push(field(12, message([field(1, "picokubelet.io/show"), field(2, "marquee")])), field(17, message([field(1, "kubectl"), field(2, "Update")])))
+    return message([field(1, message(meta))])
+}
+
+/** A PartialObjectMetadataList reply: its ListMeta (resourceVersion, and continue unless "") and the items. */
+export function listReply(continueToken: string, items: Buffer[]): Buffer {
+    const listMeta = [field(2, "279")]
+    if (continueToken) listMeta.push(field(3, continueToken))
+    const fields = [field(1, message(listMeta))]
+    for (const item of items) fields.push(field(2, item))
+    return envelope("meta.k8s.io/v1", "PartialObjectMetadataList", message(fields))
+}

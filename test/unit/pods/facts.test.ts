@@ -3,9 +3,8 @@ import { describe, test } from "../harness"
 import { expectEqual } from "../matchers"
 import { MAX_STRING_BYTES } from "../../../src/k8s/proto-stream"
 import { DEFAULT_RUN_SECONDS, MAX_CONTAINERS, PodFacts, RUN_SECONDS_ANNOTATION } from "../../../src/pods/facts"
-import { container, podReply } from "../k8s/proto"
+import { container, listItem, listReply, podReply } from "../k8s/proto"
 import { ListedPod, PodListing } from "../../../src/pods/listing"
-import { METADATA_LIST_BODY } from "./samples"
 
 /** Feeds `json` in pieces, a fiber slice per 256 bytes (the VM's watchdog counts opcodes per slice). */
 async function feed(scanner: { push(b: Buffer, f: number, t: number): void }, json: string, piece: number) {
@@ -25,23 +24,43 @@ async function facts(reply: Buffer): Promise<PodFacts> {
     return f
 }
 
-describe("pod listing and pod facts", () => {
-    test("a recorded metadata list: every item, as it ends", async () => {
-        const seen: ListedPod[] = []
-        const l = new PodListing(p => {
-            seen.push(p)
-        })
-        await feed(l.scanner, METADATA_LIST_BODY, 9)
-        expectEqual(l.finish(), undefined)
-        expectEqual(seen, [
-            { namespace: "default", name: "web", uid: "d603c9f0-5f75-49d7-b6ea-abf513d7ce0f", resourceVersion: "279", deleting: true },
-            { namespace: "kube-system", name: "ds-x", uid: "u-2", resourceVersion: "12", deleting: false },
-        ])
+/** A listing fed `reply` in pieces of `size`, and the pods it handed over. */
+function scanList(reply: Buffer, size: number): { seen: ListedPod[]; l: PodListing } {
+    const seen: ListedPod[] = []
+    const l = new PodListing(p => {
+        seen.push(p)
     })
-    test("a cut-off list is unusable", async () => {
+    for (let at = 0; at < reply.length; at += size) l.scanner.push(reply, at, Math.min(reply.length, at + size))
+    return { seen, l }
+}
+
+describe("pod listing and pod facts", () => {
+    test("a metadata list: every item, as it ends, in every piece size; the continue token", async () => {
+        const reply = listReply("tok-2", [
+            listItem("default", "web", "d603c9f0-5f75-49d7-b6ea-abf513d7ce0f", "279", true),
+            listItem("kube-system", "ds-x", "u-2", "12"),
+            listItem("default", "", "u-3", "13"),
+        ])
+        for (let size = 1; size <= reply.length; size += size < 16 ? 1 : 37) {
+            const { seen, l } = scanList(reply, size)
+            expectEqual(l.finish(), undefined, `pieces of ${size}`)
+            // the nameless item is passed over
+            expectEqual(seen, [
+                { namespace: "default", name: "web", uid: "d603c9f0-5f75-49d7-b6ea-abf513d7ce0f", resourceVersion: "279", deleting: true },
+                { namespace: "kube-system", name: "ds-x", uid: "u-2", resourceVersion: "12", deleting: false },
+            ])
+            expectEqual([l.count, l.continueToken], [2, "tok-2"])
+            await ds.sleep(0)
+        }
+    })
+    test("a cut-off list, or a list that is not protobuf, is unusable", async () => {
+        const whole = listReply("", [listItem("default", "web", "u-1", "5")])
         const l = new PodListing(p => {})
-        await feed(l.scanner, METADATA_LIST_BODY.slice(0, 300), 9)
-        expectEqual(l.finish() !== undefined, true)
+        l.scanner.push(whole, 0, whole.length - 30)
+        expectEqual(l.finish(), "the reply ended before the list did")
+        const j = new PodListing(p => {})
+        await feed(j.scanner, '{"kind":"PartialObjectMetadataList"}', 9)
+        expectEqual(j.finish(), "not a Kubernetes protobuf reply")
     })
     test("a pod: containers, restart policy, run time, owner, status", async () => {
         const f = await facts(

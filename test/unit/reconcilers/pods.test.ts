@@ -4,7 +4,7 @@ import { expectEqual } from "../matchers"
 import { PodReconciler } from "../../../src/reconcilers/pods"
 import { DEFAULT_RUN_SECONDS } from "../../../src/pods/facts"
 import { Reply, rig, Rig } from "./fakes"
-import { container, metadataReply, podReply } from "../k8s/proto"
+import { container, listItem, listReply, metadataReply, podReply } from "../k8s/proto"
 
 /** 2026-11-20T22:00:00Z */
 const EPOCH_2026_11_20_22H = 1795212000
@@ -26,20 +26,17 @@ function podRig(maxPods = 8): PodRig {
     return { k: r.k, timer: r.timer, server: r.server, platform: r.platform, led: r.led, pods: new PodReconciler(r.k) }
 }
 
-function listed(...items: string[]): Reply {
+function listed(...items: Buffer[]): Reply {
     return page("", items)
 }
 
-/** One page of a listing; `next` is the continue token, "" on the last page. */
-function page(next: string, items: string[]): Reply {
-    const meta = next ? '{"resourceVersion":"5","continue":"' + next + '"}' : '{"resourceVersion":"5"}'
-    return { status: 200, body: '{"kind":"PartialObjectMetadataList","metadata":' + meta + ',"items":[' + items.join(",") + "]}" }
+/** One page of a listing in protobuf, as the firmware asks for it; `next` is the continue token, "" on the last page. */
+function page(next: string, items: Buffer[]): Reply {
+    return { status: 200, body: listReply(next, items) }
 }
 
-function item(name: string, rv: string, deleting = false): string {
-    const d = deleting ? ',"deletionTimestamp":"2026-11-20T22:40:00Z"' : ""
-    // concatenated: in a DeviceScript template "}}" is an escaped brace
-    return '{"metadata":{"name":"' + name + '","namespace":"default","uid":"uid-' + name + '","resourceVersion":"' + rv + '"' + d + "}}"
+function item(name: string, rv: string, deleting = false): Buffer {
+    return listItem("default", name, "uid-" + name, rv, deleting)
 }
 
 /** The Pod in protobuf, as the firmware asks for it; `startTime` in whole seconds of 2026-11-20T22:mm:ss. */
@@ -154,6 +151,8 @@ describe("pod reconciler", () => {
         const r = podRig()
         await cycle(r, [listed(item("web", "5")), pod("web", "Always", "Pending"), patched("6"), CREATED, CREATED, CREATED])
         await cycle(r, [{ status: 503 }])
+        // cut short, and not protobuf at all
+        await cycle(r, [{ status: 200, body: listReply("", [item("x", "1")]).slice(0, 25) }])
         await cycle(r, [{ status: 200, body: '{"items":[{"metadata":{"name":"x"' }])
         expectEqual(r.pods.book.running(), 1)
         await cycle(r, [listed(item("web", "6"))])
