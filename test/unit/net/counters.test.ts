@@ -13,4 +13,13 @@ describe("transport counters", () => {
         expectContains(k.summary(), "requests=4 failed=1 conns=0")
         expectContains(k.summary(), "latency_ms(last/median/avg)=3/4/5 errors=TimeoutError:1")
     })
+    test("counters: the median is of the last 64 latencies only", () => {
+        const k = new TransportCounters()
+        for (let i = 0; i < 64; i++) k.recordLatency(1000)
+        expectEqual(k.medianLatencyMs(), 1000)
+        // 33 of the 64 kept are now 2 ms: the oldest went first
+        for (let i = 0; i < 33; i++) k.recordLatency(2)
+        expectEqual(k.medianLatencyMs(), 2)
+        expectEqual(k.lastLatencyMs, 2)
+    })
 })
