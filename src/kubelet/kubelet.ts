@@ -251,7 +251,8 @@ export class Kubelet {
         const time = formatTime(this.clock.now())
         try {
             const body = () => eventBody(node, subject, type, reason, message, time)
-            await this.api.call("post event", "POST", eventsPath(eventNamespace(subject)), body, undefined, undefined, PROTOBUF)
+            // the reply is not read: its metadata alone is the smallest the server sends
+            await this.api.call("post event", "POST", eventsPath(eventNamespace(subject)), body, undefined, undefined, PROTOBUF_METADATA)
         } catch (e: any) {
             console.error(`event: ${reason} for ${subject.name} not posted: ${describeFailure(e)}`)
         }
