@@ -3,7 +3,7 @@
 import * as ds from "@devicescript/core"
 import { Connection } from "./connection"
 import { TransportCounters } from "./counters"
-import { TimeoutError, errorName } from "./errors"
+import { NetError, errorName } from "./errors"
 import { Headers } from "./headers"
 import { FairQueue } from "./queue"
 import { SocketDialer } from "./socket-wire"
@@ -156,7 +156,7 @@ export class HttpClient {
         if (!(await this.queue.acquire(this.queueTimeoutMs))) {
             this.counters.requests++
             this.counters.recordError("TimeoutError")
-            throw new TimeoutError(`${this.where} ${method} ${path}`, "queue", `still queued after ${this.queueTimeoutMs} ms`)
+            throw new NetError("TimeoutError", `${this.where} ${method} ${path}`, "queue", `still queued after ${this.queueTimeoutMs} ms`)
         }
         const start = ds.millis()
         try {

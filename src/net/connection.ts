@@ -4,15 +4,7 @@
 // serialize exchanges (see client.ts).
 import * as ds from "@devicescript/core"
 import { TransportCounters } from "./counters"
-import {
-    ConnectFailedError,
-    ConnectionClosedError,
-    NetError,
-    Phase,
-    TimeoutError,
-    TlsFailedError,
-    isNetError,
-} from "./errors"
+import { NetError, Phase, isNetError } from "./errors"
 import { buildRequestHead } from "./request"
 import { BodyMode, BodySink, FEED_BYTES, ResponseParser } from "./response-parser"
 import { Dialer, MAX_WRITE, Wire } from "./wire"
@@ -132,7 +124,7 @@ export class Connection {
 
     private async open(where: string, deadline: number, timeoutMs: number) {
         const left = deadline - ds.millis()
-        if (left <= 0) throw new TimeoutError(where, "connect", `deadline of ${timeoutMs} ms passed before connecting`)
+        if (left <= 0) throw new NetError("TimeoutError", where, "connect", `deadline of ${timeoutMs} ms passed before connecting`)
         this.counters.connections++
         try {
             this.wire = await this.dialer.dial(this.ep.host, this.ep.port, this.ep.tls, left)
@@ -140,9 +132,9 @@ export class Connection {
             this.wire = null
             const msg = socketDetail(e)
             if (lower(e).indexOf("timeout") >= 0 || ds.millis() >= deadline)
-                throw new TimeoutError(where, "connect", `no connection within ${timeoutMs} ms`)
-            if (this.ep.tls && looksLikeTls(msg)) throw new TlsFailedError(where, "connect", msg)
-            throw new ConnectFailedError(where, msg)
+                throw new NetError("TimeoutError", where, "connect", `no connection within ${timeoutMs} ms`)
+            if (this.ep.tls && looksLikeTls(msg)) throw new NetError("TlsFailedError", where, "connect", msg)
+            throw new NetError("ConnectFailedError", where, "connect", msg)
         }
     }
 
@@ -152,13 +144,13 @@ export class Connection {
         // a string is cut by characters: at most MAX_WRITE bytes each, however many bytes a character takes
         const step = !text || bytes === data.length ? MAX_WRITE : MAX_WRITE >> 2
         for (let off = 0; off < data.length; off += step) {
-            if (ds.millis() >= deadline) throw new TimeoutError(where, "send", `deadline of ${timeoutMs} ms passed while sending`)
+            if (ds.millis() >= deadline) throw new NetError("TimeoutError", where, "send", `deadline of ${timeoutMs} ms passed while sending`)
             const end = off + step < data.length ? off + step : data.length
             const piece = off === 0 && end === data.length ? data : data.slice(off, end)
             try {
                 await w.send(piece)
             } catch (e: any) {
-                throw new ConnectionClosedError(where, "send", `write failed: ${socketDetail(e)}`)
+                throw new NetError("ConnectionClosedError", where, "send", `write failed: ${socketDetail(e)}`)
             }
             this.counters.bytesOut += text ? (piece as string).byteLength : (piece as Buffer).length
         }
@@ -243,15 +235,15 @@ export class Connection {
                     const left = deadline - ds.millis()
                     const phase: Phase = parser.headComplete() ? "body" : "headers"
                     if (left <= 0)
-                        throw new TimeoutError(where, phase, `no complete response within ${req.timeoutMs} ms (${bytesIn} bytes received)`)
+                        throw new NetError("TimeoutError", where, phase, `no complete response within ${req.timeoutMs} ms (${bytesIn} bytes received)`)
                     let b: Buffer
                     try {
                         b = await w.recv(left)
                     } catch (e: any) {
                         const msg = socketDetail(e)
                         if (fresh && bytesIn === 0 && this.ep.tls && looksLikeTls(msg))
-                            throw new TlsFailedError(where, "connect", msg)
-                        throw new ConnectionClosedError(where, phase, `connection failed after ${bytesIn} response bytes: ${msg}`)
+                            throw new NetError("TlsFailedError", where, "connect", msg)
+                        throw new NetError("ConnectionClosedError", where, phase, `connection failed after ${bytesIn} response bytes: ${msg}`)
                     }
                     if (b === undefined) continue
                     if (b === null) {
@@ -277,7 +269,7 @@ export class Connection {
                 // it read nothing of ours, so one retry on a new connection is safe
                 if (reused && attempt === 0 && bytesIn === 0 && isNetError(e, "ConnectionClosedError") && ds.millis() < deadline)
                     continue
-                if (!(e instanceof NetError)) throw new ConnectionClosedError(where, "body", `${e && e.message}`)
+                if (!(e instanceof NetError)) throw new NetError("ConnectionClosedError", where, "body", `${e && e.message}`)
                 throw e
             }
         }

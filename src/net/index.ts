@@ -5,17 +5,7 @@ export { Headers } from "./headers"
 export { DEFAULT_MAX_BODY, MAX_HEAD_BYTES } from "./response-parser"
 export type { BodyMode, BodySink } from "./response-parser"
 export { TransportCounters } from "./counters"
-export {
-    NetError,
-    TimeoutError,
-    ConnectFailedError,
-    TlsFailedError,
-    ConnectionClosedError,
-    BadResponseError,
-    BodyTooLargeError,
-    errorName,
-    isNetError,
-} from "./errors"
+export { NetError, errorName, isNetError } from "./errors"
 export type { NetErrorName, Phase } from "./errors"
 export { PICOKUBELET_VERSION, USER_AGENT } from "./version"
 export { MAX_WRITE } from "./wire"

@@ -10,7 +10,7 @@
 // trailers), bodiless (HEAD, 1xx, 204, 304), and close-delimited bodies.
 // After an error the parser refuses more input with that same error: the
 // stream is out of step and a new response needs a new parser.
-import { BadResponseError, BodyTooLargeError, ConnectionClosedError, NetError } from "./errors"
+import { NetError } from "./errors"
 import { hasToken, listItems, trimOws } from "./header-values"
 import { Headers } from "./headers"
 
@@ -224,14 +224,15 @@ export class ResponseParser {
         const where = this.opts.where
         if (this.state === S_HEAD)
             throw this.fail(
-                new ConnectionClosedError(
+                new NetError(
+                    "ConnectionClosedError",
                     where,
                     "headers",
                     this.headLen ? `server closed the connection after ${this.headLen} header bytes` : "server closed the connection before answering"
                 )
             )
         const expect = this.framing === "length" ? ` of ${this.contentLength}` : " (chunked)"
-        throw this.fail(new ConnectionClosedError(where, "body", `server closed the connection after ${this.bodyBytes}${expect} body bytes`))
+        throw this.fail(new NetError("ConnectionClosedError", where, "body", `server closed the connection after ${this.bodyBytes}${expect} body bytes`))
     }
 
     /** buffer and prefix modes: the kept body bytes. */
@@ -247,11 +248,11 @@ export class ResponseParser {
     }
 
     private bad(phase: "headers" | "body", detail: string) {
-        return this.fail(new BadResponseError(this.opts.where, phase, detail))
+        return this.fail(new NetError("BadResponseError", this.opts.where, phase, detail))
     }
 
     private tooLarge(detail: string) {
-        return this.fail(new BodyTooLargeError(this.opts.where, detail))
+        return this.fail(new NetError("BodyTooLargeError", this.opts.where, "body", detail))
     }
 
     private finish() {

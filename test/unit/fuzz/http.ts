@@ -8,7 +8,7 @@
 import * as ds from "@devicescript/core"
 import { FIXTURES } from "../net/fixtures"
 import { BodyMode, FEED_BYTES, MAX_HEAD_BYTES, MAX_LINE, ResponseParser } from "../../../src/net/response-parser"
-import { BadResponseError, BodyTooLargeError, ConnectionClosedError } from "../../../src/net/errors"
+import { isNetError } from "../../../src/net/errors"
 import { FuzzTarget, Rng, check } from "./rng"
 import { hex as hexNumber, repeat } from "../net/fake-wire"
 
@@ -152,7 +152,7 @@ function newParser(o: Options) {
 }
 
 function typed(e: any, eof: boolean): boolean {
-    return eof ? e instanceof ConnectionClosedError : e instanceof BadResponseError || e instanceof BodyTooLargeError
+    return eof ? isNetError(e, "ConnectionClosedError") : isNetError(e, "BadResponseError") || isNetError(e, "BodyTooLargeError")
 }
 
 /** What a parse came to, as one comparable string. */
