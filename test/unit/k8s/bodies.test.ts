@@ -104,17 +104,28 @@ describe("bodies: node bodies", () => {
         })
         expectEqual(joined(heartbeatBody(-1, COND, none)), { status: { conditions: COND } })
     })
-    test("bodies with conditions come in pieces, a condition each, never the whole in one string", () => {
+    test("bodies with conditions come in pieces, a member or a condition each, never the whole in one string", () => {
         const three = [
             { type: "Ready", status: "True", message: "kubelet is posting ready status" },
             { type: "MemoryPressure", status: "False" },
             { type: "Vibes", status: "True" },
         ]
         const pieces = heartbeatBody(41234, three, { digest: "", status: "" })
-        expectEqual(pieces.length, 5)
-        expectEqual(pieces[2], ',{"type":"MemoryPressure","status":"False"}')
+        expectEqual(pieces, [
+            '{"metadata":{"annotations":{"picokubelet.dev/heap-bytes-free":"41234"}}',
+            ',"status":',
+            '{"conditions":[',
+            '{"type":"Ready","status":"True","message":"kubelet is posting ready status"}',
+            ',{"type":"MemoryPressure","status":"False"}',
+            ',{"type":"Vibes","status":"True"}',
+            "]}}",
+        ])
         expectEqual(joined(pieces).status.conditions, three)
-        expectEqual(registrationBody(identity(), three).length, 5)
+        // the Node: over 1 KB, no piece over 512 B (a write group)
+        const node = registrationBody(identity(), three)
+        expect(node.join("").length > 1024).toBe(true)
+        node.forEach(p => expect(p.length <= 512).toBe(true))
+        expectEqual(joined(node).status.conditions, three)
         // a heartbeat with no annotation changed: status alone, the order first
         const diff = heartbeatDiffBody({}, [{ type: "Ready", lastHeartbeatTime: "t" }])
         expectEqual(diff.join(""), '{"status":{"$setElementOrder/conditions":[{"type":"Ready"}],"conditions":[{"type":"Ready","lastHeartbeatTime":"t"}]}}')
