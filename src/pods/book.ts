@@ -106,8 +106,7 @@ export class PodBook {
 
     /** The listing is complete: returns what to do, in order; pods not listed are forgotten (returned for the log). */
     plan(nowMs: number): { actions: PodAction[]; gone: TrackedPod[] } {
-        const gone = this.tracked.filter(t => !t.seen)
-        this.tracked = this.tracked.filter(t => t.seen)
+        const gone = this.keepOnly(t => t.seen)
         const actions: PodAction[] = []
         const act = (kind: ActionKind, pod: ListedPod) => actions.push({ kind, pod })
         // refused pods not yet running are new again, after the running ones
@@ -155,7 +154,27 @@ export class PodBook {
 
     /** The pod is done with here: completed, deleted, or found terminated. */
     forget(p: ListedPod) {
-        this.tracked = this.tracked.filter(t => t.uid !== p.uid)
+        this.keepOnly(t => t.uid !== p.uid)
+    }
+
+    /**
+     * Keeps the tracked pods `keep` says yes to, in order, in the same
+     * array; returns the others. The book lives as long as the kubelet: a
+     * new array at every listing would land wherever the heap had a hole.
+     */
+    private keepOnly(keep: (t: TrackedPod) => boolean): TrackedPod[] {
+        const tracked = this.tracked
+        const dropped: TrackedPod[] = []
+        let kept = 0
+        for (let i = 0; i < tracked.length; i++) {
+            const t = tracked[i]
+            if (keep(t)) tracked[kept++] = t
+            else dropped.push(t)
+        }
+        // insert() with a negative count deletes; `length` is read-only in
+        // DeviceScript (assigning it corrupted the heap in the VM tests)
+        tracked.insert(kept, kept - tracked.length)
+        return dropped
     }
 
     /**
