@@ -165,7 +165,6 @@ export class ConditionTracker {
      * true when any status flipped (or on the first call): a post is due at once.
      */
     update(values: ConditionValue[], nowMs: number): boolean {
-        // an interface, not a class: a class's prototype costs heap from boot
         if (this.tracked.length === 0)
             this.tracked = values.map(
                 (v): Tracked => ({
@@ -188,7 +187,8 @@ export class ConditionTracker {
                 t.lastTransitionMs = nowMs
                 flipped = true
             }
-            if (t.reason !== v.reason) t.reason = v.reason
+            // reasons are the image's literals; an equal message keeps its old string
+            t.reason = v.reason
             if (t.message !== v.message) t.message = v.message
         }
         return flipped
