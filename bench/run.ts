@@ -21,7 +21,7 @@ import { benchHeap } from "./heap"
 import { Plan, plans } from "./plan"
 import { benchPeers, heartbeatsPerHour, Peers } from "./peers"
 import { benchRack, rackChart } from "./rack"
-import { benchSoak, SOAK_RENEWALS } from "./soak"
+import { benchSoak, SOAK_RENEWALS, SOAK_RENEW_SECS } from "./soak"
 import { peersSection, rackSection, renderReport, Results } from "./report"
 import { benchTiming } from "./timing"
 import { benchTransport } from "./transport"
@@ -168,7 +168,7 @@ async function main() {
         // a day's renewals take hours: the full run only
         const soak =
             plan.name === "full"
-                ? await step(`a simulated day (${SOAK_RENEWALS} renewals at RENEW_SECS=1)`, () => benchSoak(emulator, heap.passedKb, { renewals: SOAK_RENEWALS }))
+                ? await step(`a simulated day (${SOAK_RENEWALS} renewals at RENEW_SECS=${SOAK_RENEW_SECS})`, () => benchSoak(emulator, heap.passedKb, { renewals: SOAK_RENEWALS }))
                 : undefined
         const rack = await step("the rack (1 to N boards on one host)", () => benchRack(emulator, plan))
         const peers = plan.peers ? await step("peers on a real control plane", () => peersOrSkipped(plan, wire, binaries)) : undefined

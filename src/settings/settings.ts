@@ -74,11 +74,11 @@ function isSet(v: any): boolean {
     return v !== undefined && v !== null && v !== ""
 }
 
-/** Whole number in [min, max], from a number or a numeric string. */
-function whole(min: number, max: number, what: string, rangeIsWhat?: boolean) {
+/** A number in [min, max], from a number or a numeric string; whole unless `fractions`. */
+function numberIn(min: number, max: number, what: string, fractions: boolean, rangeIsWhat?: boolean) {
     return (v: any, key: string, problems: string[]) => {
         const n = typeof v === "number" ? v : typeof v === "string" ? +v : NaN
-        if (typeof v === "boolean" || isNaN(n) || Math.floor(n) !== n || ((n < min || n > max) && rangeIsWhat)) {
+        if (typeof v === "boolean" || isNaN(n) || (!fractions && Math.floor(n) !== n) || ((n < min || n > max) && rangeIsWhat)) {
             isNot(problems, key, v, what)
             return undefined
         }
@@ -88,6 +88,19 @@ function whole(min: number, max: number, what: string, rangeIsWhat?: boolean) {
         }
         return n
     }
+}
+
+function whole(min: number, max: number, what: string, rangeIsWhat?: boolean) {
+    return numberIn(min, max, what, false, rangeIsWhat)
+}
+
+/**
+ * A loop's period (renewals, status samples, pod listings): their timers count
+ * milliseconds, and a fraction of a second lets a soak run a day's renewals in
+ * under an hour. LEASE_SECS stays whole: it is the Lease's leaseDurationSeconds.
+ */
+function period(max: number) {
+    return numberIn(0.1, max, "a number of seconds", true)
 }
 
 function checkHost(v: any, key: string, problems: string[]) {
@@ -197,14 +210,14 @@ export function settingRows(): Setting[] {
             gather: gatherToken,
             show: (token: string) => `token=<redacted ${hasBootstrapShape(token) ? "bootstrap" : "jwt"}, ${token.length} chars>`,
         }),
-        setting("RENEW_SECS", "renewSeconds", "renew", 10, whole(1, 3600, SECONDS), "s"),
+        setting("RENEW_SECS", "renewSeconds", "renew", 10, period(3600), "s"),
         setting("LEASE_SECS", "leaseSeconds", "lease", 40, whole(1, 3600, SECONDS), "s"),
-        setting("STATUS_SECS", "statusSeconds", "status", 300, whole(1, 86400, SECONDS), "s"),
+        setting("STATUS_SECS", "statusSeconds", "status", 300, period(86400), "s"),
         setting("MEM_LOW_BYTES", "memLowBytes", "memLow", 20480, whole(0, 16777216, "a number of bytes"), "B"),
         setting("NODE_IP", "nodeIP", "ip", undefined, checkNodeIP, undefined, { ifEmpty: "<from network>" }),
         setting("MAX_PODS", "maxPods", "pods", 8, whole(0, 110, "a number of pods")),
         // unset: the renew period
-        setting("POD_SECS", "podSeconds", "podPoll", undefined, whole(1, 3600, SECONDS), "s"),
+        setting("POD_SECS", "podSeconds", "podPoll", undefined, period(3600), "s"),
         setting("TAINT_KEY", "taintKey", "taint", DEFAULT_TAINT_KEY, checkTaintKey, undefined, { ifEmpty: "<none>" }),
     ]
 }

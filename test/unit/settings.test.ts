@@ -52,7 +52,7 @@ describe("config: defaults and types", () => {
         v.POD_SECS = 7
         expectEqual(parseConfig(v).config.podSeconds, 7)
         v.POD_SECS = 0
-        expectEqual(parseConfig(v).problems, ["POD_SECS: 0 is out of range (1..3600)"])
+        expectEqual(parseConfig(v).problems, ["POD_SECS: 0 is out of range (0.1..3600)"])
     })
     test("numbers may arrive as numbers or numeric strings", () => {
         const v = good()
@@ -114,18 +114,27 @@ describe("config: each rule names the setting", () => {
         v.NODE_NAME = 42
         expectEqual(problemsOf(v), [], "a numeric name is a valid name")
     })
-    test("intervals: whole seconds in range, lease longer than renewal", () => {
+    test("intervals: seconds in range, fractions only for the loops' periods, lease longer than renewal", () => {
         const v = good()
         v.RENEW_SECS = "ten"
-        expect(only(v)).toBe('RENEW_SECS: "ten" is not a whole number of seconds')
-        v.RENEW_SECS = 0
-        expect(only(v)).toBe("RENEW_SECS: 0 is out of range (1..3600)")
+        expect(only(v)).toBe('RENEW_SECS: "ten" is not a number of seconds')
+        v.RENEW_SECS = 0.05
+        expect(only(v)).toBe("RENEW_SECS: 0.05 is out of range (0.1..3600)")
+        v.RENEW_SECS = "0.25"
+        v.POD_SECS = 0.5
+        const c = parseConfig(v).config
+        expect(c.renewSeconds).toBe(0.25)
+        expect(c.podSeconds).toBe(0.5)
+        v.POD_SECS = undefined
+        v.LEASE_SECS = "1.5"
+        expect(only(v)).toBe('LEASE_SECS: "1.5" is not a whole number of seconds')
+        v.LEASE_SECS = 40
         v.RENEW_SECS = 10
         v.LEASE_SECS = 10
         expectContains(only(v), "LEASE_SECS: 10 must be longer than RENEW_SECS (10)")
         v.LEASE_SECS = 40
         v.STATUS_SECS = -5
-        expect(only(v)).toBe("STATUS_SECS: -5 is out of range (1..86400)")
+        expect(only(v)).toBe("STATUS_SECS: -5 is out of range (0.1..86400)")
         v.STATUS_SECS = 300
         v.MEM_LOW_BYTES = "lots"
         expect(only(v)).toBe('MEM_LOW_BYTES: "lots" is not a number of bytes')

@@ -80,7 +80,7 @@ export const settingsTarget: FuzzTarget = {
         const text = describeConfig(config)
         check(config.token.length < 8 || text.indexOf(config.token) < 0, "the token shows in the description")
         check(config.port >= 1 && config.port <= 65535 && Math.floor(config.port) === config.port, `port ${config.port}`)
-        check(config.renewSeconds >= 1 && config.leaseSeconds > config.renewSeconds, `renew ${config.renewSeconds} lease ${config.leaseSeconds}`)
+        check(config.renewSeconds >= 0.1 && config.leaseSeconds > config.renewSeconds, `renew ${config.renewSeconds} lease ${config.leaseSeconds}`)
         check(isDnsSubdomain(config.nodeName), `node name ${config.nodeName}`)
         check(isIPv4(config.host) || isDnsSubdomain(config.host.toLowerCase()), `host ${config.host}`)
         check(config.nodeIP === undefined || isIPv4(config.nodeIP), `node IP ${config.nodeIP}`)
