@@ -1,13 +1,13 @@
 // Renewal period with and without pod churn: the kubelet as built (src/main.ts)
-// with RENEW_SECS=2 and POD_SECS=2, MAX_PODS at its default. The intervals
-// between consecutive lease renewals as the emulator received them (the
-// complete PATCH of the node's Lease, the emulator's clock), first with no
-// pods bound to the node, then while pods churn: Never pods that complete
-// after a pretend second, Always pods deleted as soon as they run, and always
-// more pods bound than MAX_PODS, so that every pod period has starts (a read,
-// a status PATCH, six events), completions, kills, deletes and OutOfpods
-// rejections to do on the connection the renewals share. Printed, never
-// asserted.
+// with RENEW_SECS and POD_SECS at the plan's period (2 s in the full run),
+// MAX_PODS at its default. The intervals between consecutive lease renewals
+// as the emulator received them (the complete PATCH of the node's Lease, the
+// emulator's clock), first with no pods bound to the node, then while pods
+// churn: Never pods that complete after a pretend second, Always pods deleted
+// as soon as they run, and always more pods bound than MAX_PODS, so that every
+// pod period has starts (a read, a status PATCH, six events), completions,
+// kills, deletes and OutOfpods rejections to do on the connection the
+// renewals share. Printed, never asserted.
 import type { ApiServer, LogEntry } from "../tools/apiserver"
 import { leasePath } from "../src/k8s/paths"
 import { Firmware, FirmwareFailure } from "./firmware"
@@ -15,7 +15,6 @@ import { MAX_PODS, Plan } from "./plan"
 import { benchPod, createPod, deletePod, podRunning } from "./pods"
 
 const NODE = "esp-churn-01"
-const PERIOD_SECS = 2
 /** Pods bound and not finished that the churn keeps up: more than MAX_PODS. */
 const LIVE_PODS = MAX_PODS + 3
 /** Lean pods (the tests' kind) rather than real-sized ones: see README on what real-sized pods do to the heap. */
@@ -82,8 +81,8 @@ export function intervalStats(times: number[], periodMs: number): IntervalStats 
 const isRenewal = (e: LogEntry) => e.method === "PATCH" && e.path.split("?")[0] === leasePath(NODE) && e.status === 200
 
 /** The emulator's times of `count` successful renewals received after log entry `from`. */
-async function renewals(api: ApiServer, fw: Firmware, from: number, count: number): Promise<number[]> {
-    const timeoutMs = count * PERIOD_SECS * 3000 + 30000
+async function renewals(api: ApiServer, fw: Firmware, from: number, count: number, periodMs: number): Promise<number[]> {
+    const timeoutMs = count * periodMs * 3 + 30000
     const deadline = Date.now() + timeoutMs
     return await fw.guard(
         "while renewals were timed",
@@ -149,12 +148,13 @@ class Churn {
 
 export async function benchRenewalChurn(api: ApiServer, plan: Plan): Promise<RenewalChurn> {
     const n = plan.churn.intervals
-    const periodMs = PERIOD_SECS * 1000
-    const fw = await Firmware.start(api, { node: NODE, settings: { RENEW_SECS: PERIOD_SECS, POD_SECS: PERIOD_SECS } })
+    const { periodSecs } = plan.churn
+    const periodMs = periodSecs * 1000
+    const fw = await Firmware.start(api, { node: NODE, settings: { RENEW_SECS: periodSecs, POD_SECS: periodSecs } })
     const churn = new Churn(api)
     try {
         await fw.guard("at boot", fw.waitFor(/^lease: renewed #1 /, 60000))
-        const quiet = await renewals(api, fw, api.log.entries.length, n + 1)
+        const quiet = await renewals(api, fw, api.log.entries.length, n + 1, periodMs)
         console.error(`bench: renewal intervals without pods: ${n} measured`)
 
         const churnFrom = fw.lineCount
@@ -165,7 +165,7 @@ export async function benchRenewalChurn(api: ApiServer, plan: Plan): Promise<Ren
         const createdBefore = churn.created.length
         const busyFrom = api.log.entries.length
         let died: string | undefined
-        const busy = await renewals(api, fw, busyFrom, n + 1).catch(async e => {
+        const busy = await renewals(api, fw, busyFrom, n + 1, periodMs).catch(async e => {
             // the firmware dying under churn is a figure too: the intervals before it
             if (!(e instanceof FirmwareFailure)) throw e
             died = e.message.split("\n")[0] + `; its last lines:\n  ${fw.linesFrom(Math.max(0, fw.lineCount - 12)).join("\n  ")}`

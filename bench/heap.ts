@@ -90,6 +90,8 @@ export interface Headroom {
     passedKb?: number
     /** Smallest ballast that failed (the whole heap is taken as failing). */
     failedKb?: number
+    /** failedKb is where the cycle failed without pods, not tried with them: pods only add to what it holds. */
+    failedWithoutPods?: boolean
     trials: Trial[]
 }
 
@@ -374,22 +376,26 @@ export async function benchHeap(api: ApiServer, plan: Plan): Promise<HeapHeadroo
         return t
     }
     const res = plan.heap.resolutionKb
+    // MAX_PODS pods cannot need less heap than none: failing at the goal without them, they fail there too, untried
+    const atGoal = plan.heap.zeroPods === "trial" ? await run(GOAL_KB, 0) : undefined
+    const noPodsAtGoal: Headroom | undefined = atGoal && {
+        pods: 0,
+        how: "one trial",
+        passedKb: atGoal.ok ? GOAL_KB : undefined,
+        failedKb: atGoal.ok ? undefined : GOAL_KB,
+        trials: [atGoal],
+    }
     // the first probe is the goal, so even a coarse search says which side of it the firmware is on
-    const withPods = await tryZero(await search("bisection", MAX_PODS, { lo: 0, hi: HEAP_KB, first: GOAL_KB }, run, res), run)
+    const withPods = await tryZero(await search("bisection", MAX_PODS, { lo: 0, hi: noPodsAtGoal?.failedKb ?? HEAP_KB, first: GOAL_KB }, run, res), run)
+    withPods.failedWithoutPods = withPods.failedKb === noPodsAtGoal?.failedKb
     const passed = withPods.passedKb
     const failed = withPods.failedKb!
     // no pods cannot need more heap than MAX_PODS pods: search up from what passed with them
-    let noPods: Headroom
-    if (plan.heap.zeroPods === "search")
-        noPods = passed
+    const noPods =
+        noPodsAtGoal ??
+        (passed
             ? await search("search up", 0, { lo: passed, hi: HEAP_KB }, run, res)
-            : await search("bisection", 0, { lo: 0, hi: HEAP_KB, first: GOAL_KB }, run, res)
-    else if (failed >= HEAP_KB) noPods = { pods: 0, how: "one trial", trials: [] }
-    else {
-        const kb = Math.max(failed, res)
-        const t = await run(kb, 0)
-        noPods = { pods: 0, how: "one trial", passedKb: t.ok ? kb : undefined, failedKb: t.ok ? undefined : kb, trials: [t] }
-    }
+            : await search("bisection", 0, { lo: 0, hi: HEAP_KB, first: GOAL_KB }, run, res))
     // twice as many pods cannot need less: search down from what failed with MAX_PODS
     let doublePods: Headroom | undefined
     let podsAtNoBallast: PodCount | undefined

@@ -5,15 +5,18 @@
 // after another, as npm start does), then a steady window in which the host's
 // cost (RSS and CPU seconds of the VM processes, of devtools, of this process)
 // and each node's API load (its requests and their bytes, from the emulator's
-// log) are measured. Every board and the host are stopped after each N, and
-// no process of theirs may be left. Figures are printed, never asserted.
+// log) are measured. The one-board baseline is a rack of 1, or (quick plan)
+// the first rack's first board measured again alone once that rack's other
+// boards are powered off: one host and one boot fewer. Every board and the
+// host are stopped after each N, and no process of theirs may be left.
+// Figures are printed, never asserted.
 import { readdirSync, readFileSync } from "node:fs"
 import { cpus, totalmem } from "node:os"
 import type { ApiServer, LogEntry } from "../tools/apiserver"
 import { Board, SimulatorHost } from "../tools/simulator"
 import { eventually } from "../test/harness/admin"
 import { RackPanel, rackSvg } from "./chart"
-import { Plan, REAL } from "./plan"
+import { Plan } from "./plan"
 
 /** Linux reports CPU times in USER_HZ ticks, 100 a second on every architecture. */
 const TICKS = 100
@@ -57,8 +60,8 @@ export interface RackSample {
     bench: ProcCost
     /** Share of all the machine's CPU time that was busy in the window (100 % = every core). */
     machineBusyPct: number
-    /** The same from the first addBoard call until every node was Ready. */
-    bootBusyPct: number
+    /** The same from the first addBoard call until every node was Ready; undefined for a first board measured alone (its rack booted). */
+    bootBusyPct?: number
     nodes: NodeLoad[]
     /** Requests in the window no node's path names. */
     unattributed: number
@@ -206,28 +209,83 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 /** Names as `npm start -- --boards N` gives them: PREFIX-01 .. PREFIX-NN. */
 const nodeNames = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i + 1).padStart(2, "0")}`)
 
-async function runRack(api: ApiServer, n: number, plan: Plan): Promise<RackSample> {
+const emptySample = (boards: number): RackSample => ({
+    boards,
+    bootMs: [],
+    readyEachMs: [],
+    windowSeconds: 0,
+    vms: { rss: 0, cpuSeconds: 0, processes: 0 },
+    devtools: { rss: 0, cpuSeconds: 0, processes: 0 },
+    bench: { rss: 0, cpuSeconds: 0, processes: 1 },
+    machineBusyPct: 0,
+    nodes: [],
+    unattributed: 0,
+    leftover: 0,
+    tookSeconds: 0,
+})
+
+/** The steady window: the host's cost and the API load of `names` (the boards whose VMs lead `vmLeaders`) into `sample`. */
+async function steadyWindow(api: ApiServer, sample: RackSample, names: string[], vmLeaders: number[], devtools: number | undefined, plan: Plan) {
+    const vms = new ProcGroup(vmLeaders)
+    const dev = new ProcGroup(devtools ? [devtools] : [])
+    const benchRss: number[] = []
+    let stats = procStats()
+    vms.start(stats)
+    dev.start(stats)
+    const cpu0 = process.cpuUsage()
+    const machine0 = machineTicks()
+    const from = Date.now()
+    const windowMs = plan.rack.windowSeconds * 1000
+    // RSS sampled every 2 s through the window
+    while (Date.now() - from < windowMs) {
+        await sleep(Math.min(2000, from + windowMs - Date.now()))
+        stats = procStats()
+        vms.sample(stats)
+        dev.sample(stats)
+        benchRss.push(process.memoryUsage().rss)
+    }
+    const to = Date.now()
+    stats = procStats()
+    vms.end(stats)
+    dev.end(stats)
+    const cpu = process.cpuUsage(cpu0)
+    const machine1 = machineTicks()
+    sample.windowSeconds = (to - from) / 1000
+    sample.vms = vms.cost(stats)
+    sample.devtools = dev.cost(stats)
+    sample.bench = { rss: mean(benchRss), cpuSeconds: (cpu.user + cpu.system) / 1e6, processes: 1 }
+    sample.machineBusyPct = (100 * (machine1.busy - machine0.busy)) / Math.max(1, machine1.total - machine0.total)
+
+    // the emulator's clock is Date.now(): the window's requests by their completion time
+    const entries = api.log.entries.filter(e => e.time >= from && e.time < to)
+    const { loads, unattributed } = nodeLoads(entries, names)
+    sample.nodes = loads
+    sample.unattributed = unattributed
+    const gaps = names.flatMap(node => {
+        const times = entries.filter(e => isRenewal(e) && nodeOfPath(e.path) === node && e.status === 200).map(e => e.time)
+        return times.slice(1).map((t, i) => t - times[i])
+    })
+    sample.maxRenewalGapMs = gaps.length ? Math.max(...gaps) : undefined
+}
+
+/**
+ * A rack of `n` boards on a host of its own, booted and measured; with
+ * `alone`, its other boards are then powered off and its first board is
+ * measured again by itself: the one-board sample, first of the two returned.
+ */
+async function runRack(api: ApiServer, n: number, plan: Plan, alone: boolean): Promise<RackSample[]> {
     const t0 = Date.now()
     const names = nodeNames(`esp-rack${n}`, n)
-    const sample: RackSample = {
-        boards: n,
-        bootMs: [],
-        readyEachMs: [],
-        windowSeconds: 0,
-        vms: { rss: 0, cpuSeconds: 0, processes: 0 },
-        devtools: { rss: 0, cpuSeconds: 0, processes: 0 },
-        bench: { rss: 0, cpuSeconds: 0, processes: 1 },
-        machineBusyPct: 0,
-        bootBusyPct: 0,
-        nodes: [],
-        unattributed: 0,
-        leftover: 0,
-        tookSeconds: 0,
-    }
+    const sample = emptySample(n)
+    const samples = [sample]
+    // a failure belongs to the sample being measured
+    let current = sample
     const problems: string[] = []
     const boards: Board[] = []
     const host = await SimulatorHost.start()
     const leaders: number[] = []
+    const vmsOf = (bs: Board[]) => bs.flatMap(b => (b.pid ? [b.pid] : []))
+    let aloneFrom = 0
     try {
         const devtools = devtoolsPid()
         if (devtools) leaders.push(devtools)
@@ -242,7 +300,7 @@ async function runRack(api: ApiServer, n: number, plan: Plan): Promise<RackSampl
                     K3S_PORT: api.port,
                     K3S_TOKEN: api.tokens.bootstrap,
                     NODE_NAME: node,
-                    RENEW_SECS: REAL.renewSecs,
+                    RENEW_SECS: plan.rack.renewSecs,
                     LEASE_SECS: 40,
                     STATUS_SECS: plan.rack.statusSecs,
                 },
@@ -272,58 +330,30 @@ async function runRack(api: ApiServer, n: number, plan: Plan): Promise<RackSampl
         // steady state: every board has renewed once after its boot
         await Promise.all(boards.map(b => b.waitForLog(/^lease: renewed #1 /, 60000)))
         if (problems.length) throw new Error(problems.join("; "))
-
-        const vms = new ProcGroup(leaders.slice(devtools ? 1 : 0))
-        const dev = new ProcGroup(devtools ? [devtools] : [])
-        const benchRss: number[] = []
-        let stats = procStats()
-        vms.start(stats)
-        dev.start(stats)
-        const cpu0 = process.cpuUsage()
-        const machine0 = machineTicks()
-        const from = Date.now()
-        const windowMs = plan.rack.windowSeconds * 1000
-        // RSS sampled every 2 s through the window
-        while (Date.now() - from < windowMs) {
-            await sleep(Math.min(2000, from + windowMs - Date.now()))
-            stats = procStats()
-            vms.sample(stats)
-            dev.sample(stats)
-            benchRss.push(process.memoryUsage().rss)
-        }
-        const to = Date.now()
-        stats = procStats()
-        vms.end(stats)
-        dev.end(stats)
-        const cpu = process.cpuUsage(cpu0)
-        const machine1 = machineTicks()
-        sample.windowSeconds = (to - from) / 1000
-        sample.vms = vms.cost(stats)
-        sample.devtools = dev.cost(stats)
-        sample.bench = { rss: mean(benchRss), cpuSeconds: (cpu.user + cpu.system) / 1e6, processes: 1 }
-        sample.machineBusyPct = (100 * (machine1.busy - machine0.busy)) / Math.max(1, machine1.total - machine0.total)
-
-        // the emulator's clock is Date.now(): the window's requests by their completion time
-        const entries = api.log.entries.filter(e => e.time >= from && e.time < to)
-        const { loads, unattributed } = nodeLoads(entries, names)
-        sample.nodes = loads
-        sample.unattributed = unattributed
-        const gaps = names.flatMap(node => {
-            const times = entries.filter(e => isRenewal(e) && nodeOfPath(e.path) === node && e.status === 200).map(e => e.time)
-            return times.slice(1).map((t, i) => t - times[i])
-        })
-        sample.maxRenewalGapMs = gaps.length ? Math.max(...gaps) : undefined
+        await steadyWindow(api, sample, names, vmsOf(boards), devtools, plan)
         if (problems.length) throw new Error(problems.join("; "))
+
+        if (alone) {
+            aloneFrom = Date.now()
+            // its boot is the first board's in this rack; the machine's share while booting belongs to the whole rack
+            current = { ...emptySample(1), bootMs: sample.bootMs.slice(0, 1), readyEachMs: sample.readyEachMs.slice(0, 1), readyMs: sample.readyEachMs[0] }
+            samples.unshift(current)
+            for (const b of boards.slice(1)) await b.powerOff()
+            await steadyWindow(api, current, names.slice(0, 1), vmsOf(boards.slice(0, 1)), devtools, plan)
+            if (problems.length) throw new Error(problems.join("; "))
+        }
     } catch (e: any) {
-        sample.failed = `${e?.message ?? e}`.split("\n")[0]
+        current.failed = `${e?.message ?? e}`.split("\n")[0]
     } finally {
+        if (current !== sample) current.tookSeconds = (Date.now() - aloneFrom) / 1000
         await host.stop()
         await sleep(200)
         const alive = new Set(leaders)
-        sample.leftover = procStats().filter(s => alive.has(s.pgrp)).length
+        const leftover = procStats().filter(s => alive.has(s.pgrp)).length
+        for (const s of samples) s.leftover = leftover
         sample.tookSeconds = (Date.now() - t0) / 1000
     }
-    return sample
+    return samples
 }
 
 const perBoardBytesPerSec = (s: RackSample) => mean(s.nodes.map(l => (l.up + l.down) / s.windowSeconds))
@@ -343,18 +373,21 @@ function fit(xs: number[], ys: number[]): { a: number; b: number } | undefined {
 export async function benchRack(api: ApiServer, plan: Plan): Promise<Rack> {
     const samples: RackSample[] = []
     for (const n of plan.rack.boards) {
-        const s = await runRack(api, n, plan)
-        samples.push(s)
-        console.error(
-            `bench: rack of ${n}: ` +
-                (s.failed
-                    ? `failed (${s.failed})`
-                    : `all Ready ${(s.readyMs! / 1000).toFixed(1)} s after the first board's start, ` +
-                      `VMs ${((s.vms.rss / n) / 2 ** 20).toFixed(0)} MB and ${((100 * s.vms.cpuSeconds) / s.windowSeconds / n).toFixed(1)} % CPU per board, ` +
-                      `${perBoardBytesPerSec(s).toFixed(0)} B/s per board, machine ${s.machineBusyPct.toFixed(0)} % busy`) +
-                (s.leftover ? `; ${s.leftover} process(es) left behind` : "")
-        )
-        if (s.failed) break
+        const run = await runRack(api, n, plan, plan.rack.oneBoard === "first board alone" && n === plan.rack.boards[0])
+        for (const s of run) {
+            const b = s.boards
+            console.error(
+                `bench: rack of ${n}${b < n ? ", its first board alone" : ""}: ` +
+                    (s.failed
+                        ? `failed (${s.failed})`
+                        : `all Ready ${(s.readyMs! / 1000).toFixed(1)} s after the first board's start, ` +
+                          `VMs ${((s.vms.rss / b) / 2 ** 20).toFixed(0)} MB and ${((100 * s.vms.cpuSeconds) / s.windowSeconds / b).toFixed(1)} % CPU per board, ` +
+                          `${perBoardBytesPerSec(s).toFixed(0)} B/s per board, machine ${s.machineBusyPct.toFixed(0)} % busy`) +
+                    (s.leftover ? `; ${s.leftover} process(es) left behind` : "")
+            )
+        }
+        samples.push(...run)
+        if (run.some(s => s.failed)) break
     }
     const ok = samples.filter(s => !s.failed)
     const one = ok.find(s => s.boards === 1)
@@ -382,7 +415,7 @@ export async function benchRack(api: ApiServer, plan: Plan): Promise<Rack> {
     return {
         samples,
         statusSecs: plan.rack.statusSecs,
-        renewSecs: REAL.renewSecs,
+        renewSecs: plan.rack.renewSecs,
         cores,
         totalMemBytes: totalmem(),
         goals: ratios.length > 1 ? { apiEqual: ratios.every(r => within(r.api, API_TOLERANCE) && within(r.requests, API_TOLERANCE)), hostLinear: ratios.every(r => within(r.rss, HOST_TOLERANCE) && within(r.cpu, HOST_TOLERANCE)) } : {},

@@ -47,8 +47,9 @@ const pct = (v: number) => `${v.toFixed(1)} %`
 /** What a search found: both bounds, or what its one trial said. */
 export function headroomText(h: Headroom): string {
     if (h.failedKb === 0) return "none: the cycle fails with no ballast"
+    const fails = `${h.failedKb} KB fails${h.failedWithoutPods ? " without pods, so with them" : ""}`
     if (h.passedKb !== undefined && h.failedKb !== undefined)
-        return h.passedKb ? `${h.passedKb} KB (${h.failedKb} KB fails)` : `< ${h.failedKb} KB`
+        return h.passedKb ? `${h.passedKb} KB (${fails})` : `< ${h.failedKb} KB${h.failedWithoutPods ? ` (${fails})` : ""}`
     if (h.passedKb !== undefined) return `>= ${h.passedKb} KB (one trial at ${h.passedKb} KB passed)`
     if (h.failedKb !== undefined) return `< ${h.failedKb} KB (one trial at ${h.failedKb} KB failed)`
     return "not measured"
@@ -113,7 +114,7 @@ function summary(r: Results): string[] {
         ]),
         row([`4. time to Ready from launch (devtools, VM, build, deploy), median of ${n}`, sec(timing.median.readyFromLaunchMs), "", ""]),
         row([
-            `4. recovery: emulator back after ${sec(timing.outageMs)} down to the next renewal, median of ${n}`,
+            `4. recovery at RENEW_SECS=${timing.renewSecs}: emulator back after ${sec(timing.outageMs)} down to the next renewal, median of ${n}`,
             `${sec(timing.median.recoveryMs)} (outage start to renewal ${sec(timing.median.outageTotalMs)}` +
                 (timing.median.readyAgainMs === undefined ? ")" : `; Unknown, then Ready again ${sec(timing.median.readyAgainMs)} after the return)`),
             "",
@@ -226,10 +227,12 @@ function heapSection(r: Results): string[] {
             `(the firmware's \`pods: ... Running\` line) and then, with all of them running, the firmware renews ${plan.heap.renewals} times ` +
             `and posts ${plan.heap.statusPosts} status reports, every pod still Running and Ready in the emulator at the end, without an ` +
             `OutOfMemory exception, a panic, or a program restart. ` +
-            `Bisection over the simulator's ${HEAP_KB} KB heap to ${plan.heap.resolutionKb} KB with MAX_PODS pods, first probe at the goal. ` +
             (plan.heap.zeroPods === "search"
-                ? "No pods: a search up from what passed with pods (a step, doubled while trials pass, then bisection). "
-                : "No pods: one trial at the smallest ballast that failed with pods (passing says the pods cost at least the resolution). ") +
+                ? `Bisection over the simulator's ${HEAP_KB} KB heap to ${plan.heap.resolutionKb} KB with MAX_PODS pods, first probe at the goal. ` +
+                  "No pods: a search up from what passed with pods (a step, doubled while trials pass, then bisection). "
+                : `No pods: one trial at the goal, first. Then bisection over the simulator's ${HEAP_KB} KB heap to ${plan.heap.resolutionKb} KB ` +
+                  "with MAX_PODS pods, first probe at the goal unless the trial without pods failed there: pods only add to what the cycle " +
+                  "holds, so that ballast fails with them too, untried, and the bisection runs below it. ") +
             (plan.heap.doublePods === "search" ? `${2 * h.maxPods} pods: a search down from the ballast that failed with ${h.maxPods}.` : "") +
             range("Status replies in passing cycles", h.statusReplyBytes) +
             range("Pods as stored (JSON)", h.podBytes) +
@@ -314,10 +317,13 @@ function timingSection(r: Results): string[] {
     return [
         "## 4. Time to Ready and recovery",
         "",
-        `Firmware defaults (RENEW_SECS=${REAL.renewSecs}, STATUS_SECS=${REAL.statusSecs}), emulator grace period 40 s. Time to Ready runs from the ` +
+        (t.renewSecs === REAL.renewSecs
+            ? `Firmware defaults (RENEW_SECS=${t.renewSecs}, STATUS_SECS=${REAL.statusSecs})`
+            : `RENEW_SECS=${t.renewSecs} (shortened from the firmware's ${REAL.renewSecs} s, so that the outage and the recovery take fewer seconds) and STATUS_SECS=${REAL.statusSecs} (its default)`) +
+            ", emulator grace period 40 s. Time to Ready runs from the " +
             "program's `start:` log line (and from devtools' first output, after any wait for another simulator session) to the emulator's " +
             "Ready=True transition; \"first connect\" is the transport's `connecting to` line (LED, settings and network address come before it). " +
-            `Recovery: some seconds after a renewal (the offset, spread evenly over the ${REAL.renewSecs} s period across sessions) the emulator ` +
+            `Recovery: some seconds after a renewal (the offset, spread evenly over the ${t.renewSecs} s period across sessions) the emulator ` +
             `refuses connections for ${sec(t.outageMs)}; measured from its return to the next successful renewal. The lease fiber retries on ` +
             "its period's ticks (so up to one period plus jitter); the status fiber retries its post on its own sample ticks, so Ready can " +
             "return before the first renewal does.",
@@ -416,8 +422,9 @@ export function rackLimits(rack: Rack): string {
     const parts = [
         `At ${last.boards} board(s) the machine (${rack.cores} cores, ${(rack.totalMemBytes / 2 ** 30).toFixed(0)} GB) was ` +
             `${last.machineBusyPct.toFixed(0)} % busy in the steady window and the VMs held ${MB(last.vms.rss)} ` +
-            `(${((100 * last.vms.rss) / rack.totalMemBytes).toFixed(1)} % of its memory); while its boards booted it was ${last.bootBusyPct.toFixed(0)} % busy, ` +
-            `and its last board's addBoard took ${sec(last.bootMs[last.bootMs.length - 1])} against ${sec(ok[0].bootMs[0])} for the first rack's first.`,
+            `(${((100 * last.vms.rss) / rack.totalMemBytes).toFixed(1)} % of its memory); ` +
+            (last.bootBusyPct === undefined ? "" : `while its boards booted it was ${last.bootBusyPct.toFixed(0)} % busy, and `) +
+            `its last board's addBoard took ${sec(last.bootMs[last.bootMs.length - 1])} against ${sec(ok[0].bootMs[0])} for the first rack's first.`,
     ]
     if (l.cpuBoards !== undefined)
         parts.push(
@@ -431,18 +438,46 @@ export function rackLimits(rack: Rack): string {
     return parts.join(" ")
 }
 
+/** The racks a plan boots: "racks of 1, 2, 4 boards" or "a rack of 2 boards". */
+const racksOf = (plan: Plan) => (plan.rack.boards.length > 1 ? `racks of ${plan.rack.boards.join(", ")} boards` : `a rack of ${plan.rack.boards[0]} boards`)
+
+/** How the one-board row was measured when it is not a rack of its own. */
+function aloneSection(rack: Rack, plan: Plan): string[] {
+    if (plan.rack.oneBoard !== "first board alone") return []
+    const n = plan.rack.boards[0]
+    const of = rack.samples.find(s => s.boards === n && !s.failed)
+    // whether the next board's boot overlapped the first's, which a rack of 1 would not have had
+    const readyBefore = of ? of.bootMs[0] - of.readyEachMs[0] : undefined
+    const overlap =
+        readyBefore === undefined
+            ? ""
+            : readyBefore >= 0
+              ? ` (it was Ready ${sec(readyBefore)} before the second board's addBoard began, so it booted as a rack of 1 would)`
+              : ` (it was Ready ${sec(-readyBefore)} after the second board's addBoard began: that boot overlapped its own)`
+    return [
+        "",
+        `No rack of 1 was booted: the one-board row is the rack of ${n}'s first board measured alone. Once that rack's window was over, its ` +
+            `other boards were powered off (their VM processes killed; their platform services, idle, still served by this process) and a ` +
+            `second window of ${plan.rack.windowSeconds} s measured the first board by itself on the same host, right away. Its addBoard and ` +
+            `its Ready are that board's in the rack of ${n}${overlap}; the machine's busy share while it booted is not measured apart from ` +
+            `its rack's ("-"), devtools' RSS may still hold what the other boards left, and its "took" is its own window, within the rack of ${n}'s.`,
+    ]
+}
+
 export function rackSection(rack: Rack, plan: Plan): string[] {
     const ok = rack.samples.filter(s => !s.failed)
     const one = ok.find(s => s.boards === 1)
     const ratio = (s: RackSample) => rack.ratios.find(r => r.boards === s.boards)
+    const racks = racksOf(plan)
     return [
         "## 7. The rack: N boards on one host",
         "",
         "![the rack: cost against boards](rack.svg)",
         "",
-        `Racks of ${plan.rack.boards.join(", ")} boards, one after another, each on its own SimulatorHost (one devtools, one Jacdac bus; ` +
+        `${racks[0].toUpperCase()}${racks.slice(1)}${plan.rack.boards.length > 1 ? ", one after another, each" : ""} on its own SimulatorHost (one devtools, one Jacdac bus; ` +
             "every board a `devs vm` process with its own platform service, as `npm start -- --boards N` runs them), against the same emulator. " +
-            `The firmware as built with RENEW_SECS=${rack.renewSecs}, LEASE_SECS=40, POD_SECS unset (the renewal period) and STATUS_SECS=${rack.statusSecs} ` +
+            `The firmware as built with RENEW_SECS=${rack.renewSecs}${rack.renewSecs === REAL.renewSecs ? "" : ` (shortened from ${REAL.renewSecs} s)`}, ` +
+            `LEASE_SECS=40, POD_SECS unset (the renewal period) and STATUS_SECS=${rack.statusSecs} ` +
             `(shortened from ${REAL.statusSecs} s, as in the wire-cost window; the status fiber samples once a renewal period, so every sample posts: ` +
                 `one status post every ${rack.renewSecs} s); no pods are bound. ` +
             "Boards boot one after another as npm start starts them; \"all Ready\" runs from the first addBoard call to the last node's Ready=True " +
@@ -453,6 +488,7 @@ export function rackSection(rack: Rack, plan: Plan): string[] {
             "name in the path (its Node, its Lease, the fieldSelector of its pod listing), bytes on the TCP socket with TLS. " +
             `Goals, printed and never asserted: per-board API load within ${API_TOLERANCE * 100} % of one board's (no cross-talk), per-board VM RSS ` +
             `and CPU within ${HOST_TOLERANCE * 100} % of one board's (host cost linear in N). Every board and the host are stopped after each rack.`,
+        ...aloneSection(rack, plan),
         "",
         row(["boards", "all Ready", "addBoard, first / last", "machine busy booting", "VM RSS / board", "VM CPU / board", "devtools RSS", "devtools CPU", "this process CPU", "machine busy", "left behind", "took"]),
         row(["---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
@@ -463,7 +499,7 @@ export function rackSection(rack: Rack, plan: Plan): string[] {
                       s.boards,
                       sec(s.readyMs!),
                       `${sec(s.bootMs[0])} / ${sec(s.bootMs[s.bootMs.length - 1])}`,
-                      pct(s.bootBusyPct),
+                      s.bootBusyPct === undefined ? "-" : pct(s.bootBusyPct),
                       MB(s.vms.rss / s.boards),
                       cpuPct(s.vms.cpuSeconds / s.boards, s.windowSeconds),
                       MB(s.devtools.rss),
@@ -690,11 +726,15 @@ export function renderReport(r: Results): string {
     if (quick)
         lines.push(
             `The quick run shortens everything: wire windows of ${r.plan.wire.renewals} renewals and ${r.plan.wire.statusPosts} status cycles, ` +
-                `a heap bisection to ${r.plan.heap.resolutionKb} KB with shorter cycles (one trial without pods, none with twice MAX_PODS), ` +
-                `${r.plan.churn.intervals} renewal intervals per churn phase, ${r.plan.timing.sessions} timing session(s) ` +
-                `(medians of ${r.plan.timing.sessions}) and a ${sec(r.plan.timing.outageMs)} outage (shorter than the 40 s grace period), ` +
-                `racks of ${r.plan.rack.boards.join(" and ")} board(s) with ${r.plan.rack.windowSeconds} s windows. ` +
-                "Run `npm run bench` for the real figures.",
+                `a heap bisection to ${r.plan.heap.resolutionKb} KB with shorter cycles (one trial without pods, at the goal, before it; none with twice MAX_PODS), ` +
+                `${r.plan.churn.intervals} renewal intervals per churn phase at RENEW_SECS=${r.plan.churn.periodSecs}, ` +
+                `${r.plan.timing.sessions} timing session(s) (medians of ${r.plan.timing.sessions}) at RENEW_SECS=${r.plan.timing.renewSecs} ` +
+                `with a ${sec(r.plan.timing.outageMs)} outage (shorter than the 40 s grace period), ` +
+                racksOf(r.plan) +
+                (r.plan.rack.oneBoard === "first board alone" ? " and its first board alone (the one-board baseline, no rack of 1 booted)" : "") +
+                ` at RENEW_SECS=${r.plan.rack.renewSecs} with ${r.plan.rack.windowSeconds} s windows. ` +
+                `Renewal periods shorter than the firmware's ${REAL.renewSecs} s change what the recovery, the intervals and the rack's API load ` +
+                "read: compare them with a full run's only at the same period. Run `npm run bench` for the real figures.",
             ""
         )
     lines.push(

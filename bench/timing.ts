@@ -1,8 +1,9 @@
-// Time to Ready and outage recovery, at the real cadence (RENEW_SECS=10,
-// STATUS_SECS=300). Each session boots the firmware (time to Ready), lets it
-// renew once, then the emulator refuses connections for the planned outage
-// (time from its return to the next successful renewal). Times are Node's
-// clock on both sides: the emulator stamps its transitions with Date.now().
+// Time to Ready and outage recovery, at the plan's renewal period (the real
+// one, RENEW_SECS=10, in the full run) and the real STATUS_SECS=300. Each
+// session boots the firmware (time to Ready), lets it renew once, then the
+// emulator refuses connections for the planned outage (time from its return
+// to the next successful renewal). Times are Node's clock on both sides: the
+// emulator stamps its transitions with Date.now().
 //
 // Renewals after an outage wait for the renewal period's next tick, so the
 // recovery time depends on where in the period the outage ends. Sessions
@@ -36,6 +37,7 @@ export interface TimingSample {
 export interface Timing {
     samples: TimingSample[]
     outageMs: number
+    renewSecs: number
     median: {
         readyFromStartMs: number
         readyFromLaunchMs: number
@@ -56,8 +58,9 @@ function median(xs: number[]): number {
 const readyTrueAfter = (api: ApiServer, node: string, since: number) =>
     api.readyTransitions(node).find(t => t.to === "True" && t.time >= since)
 
-async function session(api: ApiServer, node: string, outageMs: number, offsetMs: number): Promise<TimingSample> {
-    const fw = await Firmware.start(api, { node, settings: { RENEW_SECS: REAL.renewSecs, STATUS_SECS: REAL.statusSecs } })
+async function session(api: ApiServer, node: string, plan: Plan, offsetMs: number): Promise<TimingSample> {
+    const { outageMs, renewSecs } = plan.timing
+    const fw = await Firmware.start(api, { node, settings: { RENEW_SECS: renewSecs, STATUS_SECS: REAL.statusSecs } })
     try {
         const start = await fw.guard("at boot", fw.waitFor(/^start: /, 60000))
         const connecting = await fw.guard("at boot", fw.waitFor(/^connecting to /, 60000))
@@ -72,7 +75,7 @@ async function session(api: ApiServer, node: string, outageMs: number, offsetMs:
         // after the outage the next renewal waits for the renewal period's tick
         const renewed = await fw.guard(
             "after the outage",
-            fw.waitFor(/^lease: renewed #/, outageMs + 6 * REAL.renewSecs * 1000, mark)
+            fw.waitFor(/^lease: renewed #/, outageMs + 6 * renewSecs * 1000, mark)
         )
         if (renewed.at < backAt) throw new Error(`a renewal succeeded during the outage: ${renewed.text}`)
         const wentUnknown = api.readyTransitions(node).some(t => t.to === "Unknown" && t.time >= downAt)
@@ -98,8 +101,8 @@ export async function benchTiming(api: ApiServer, plan: Plan): Promise<Timing> {
     const samples: TimingSample[] = []
     const n = plan.timing.sessions
     for (let i = 1; i <= n; i++) {
-        const offsetMs = Math.round(((i - 0.5) / n) * REAL.renewSecs * 1000)
-        samples.push(await session(api, `esp-time-0${i}`, plan.timing.outageMs, offsetMs))
+        const offsetMs = Math.round(((i - 0.5) / n) * plan.timing.renewSecs * 1000)
+        samples.push(await session(api, `esp-time-0${i}`, plan, offsetMs))
         const s = samples[samples.length - 1]
         console.error(`bench: timing session ${i}: Ready ${s.readyFromStartMs} ms after start:, renewed ${s.recoveryMs} ms after the outage`)
     }
@@ -108,6 +111,7 @@ export async function benchTiming(api: ApiServer, plan: Plan): Promise<Timing> {
     return {
         samples,
         outageMs: plan.timing.outageMs,
+        renewSecs: plan.timing.renewSecs,
         median: {
             readyFromStartMs: m(s => s.readyFromStartMs),
             readyFromLaunchMs: m(s => s.readyFromLaunchMs),
