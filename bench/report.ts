@@ -9,6 +9,8 @@ import { SoakResult, soakSection } from "./soak"
 import { Floor, floorTable } from "./floor"
 import { heartbeatsPerHour, HEARTBEATS, Peers } from "./peers"
 import { HEAP_KB, Plan, REAL } from "./plan"
+import { readFileSync } from "node:fs"
+import { boardFraction, PATCH, STOCK_FRACTION } from "../tools/simulator/board-gc.cjs"
 import { API_TOLERANCE, HOST_TOLERANCE, Rack, RackSample } from "./rack"
 import { Timing } from "./timing"
 import { WireCost } from "./wire-cost"
@@ -227,6 +229,7 @@ function heapSection(r: Results): string[] {
             `(the firmware's \`pods: ... Running\` line) and then, with all of them running, the firmware renews ${plan.heap.renewals} times ` +
             `and posts ${plan.heap.statusPosts} status reports, every pod still Running and Ready in the emulator at the end, without an ` +
             `OutOfMemory exception, a panic, or a program restart. ` +
+            gcText() +
             (plan.heap.zeroPods === "search"
                 ? `Bisection over the simulator's ${HEAP_KB} KB heap to ${plan.heap.resolutionKb} KB with MAX_PODS pods, first probe at the goal. ` +
                   "No pods: a search up from what passed with pods (a step, doubled while trials pass, then bisection). "
@@ -261,6 +264,16 @@ function heapSection(r: Results): string[] {
         ...(r.soak ? ["", ...soakSection(r.soak)] : []),
     ]
     return lines
+}
+
+/** How often the simulator's VM collects: as the board's firmware, which the patch builds. */
+function gcText(): string {
+    const fraction = boardFraction(readFileSync(PATCH, "utf8"))
+    return (
+        `The simulator's VM collects garbage every ${(HEAP_KB * 1024) / fraction} B allocated, as the board's firmware does ` +
+        `(native/patches/devicescript-gc-fraction.patch: JD_GC_FRACTION ${fraction}; stock DeviceScript collects every ` +
+        `${HEAP_KB / STOCK_FRACTION} KB; tools/simulator/board-gc.cjs sets it). `
+    )
 }
 
 function pullSection(p: PullHeadroom): string[] {

@@ -1,9 +1,12 @@
-// The host-side GC heap walker (tools/simulator/heap-walk.cjs) on a memory image built here with
+// The host-side GC heap walker (tools/simulator/heap-walk.cjs), and the board GC threshold the
+// simulator sets with it (board-gc.cjs), on a memory image built here with
 // DeviceScript's 32-bit layouts, so a change to the walker (or to our reading of gc_alloc.c)
 // that breaks the parsing fails here rather than in the middle of an OOM hunt.
 import assert from "node:assert/strict"
 import { describe, test } from "node:test"
+import { readFileSync } from "node:fs"
 import { findChunks, findImages, summarize, walkChunk, FINAL_HEADER, IMG_MAGIC0, IMG_MAGIC1, TAG } from "../../tools/simulator/heap-walk.cjs"
+import { boardFraction, setThreshold, PATCH, STOCK_FRACTION } from "../../tools/simulator/board-gc.cjs"
 
 const hdr = (tag: number, words: number) => ((tag << 24) | words) >>> 0
 
@@ -152,6 +155,15 @@ describe("GC heap walker", () => {
         assert.ok(top.some(l => /map .* props=1 cap=1 \{metadata\}/.test(l)))
         assert.ok(top.some(l => /map-data .* of map @0x[0-9a-f]+ props=1 cap=1 \{metadata\}/.test(l)))
         assert.ok(top.some(l => /bytes .* pinned/.test(l)))
+        // the layout: every block in address order, the free ones too
+        const layout = summarize(img.mem, h, { layout: true, top: 0 })
+        const byAddress = layout.slice(layout.indexOf("layout, by address:") + 1)
+        assert.deepEqual(
+            byAddress.map(l => parseInt(/@0x([0-9a-f]+)/.exec(l)![1], 16)),
+            at
+        )
+        assert.equal(byAddress.filter(l => / free +@/.test(l)).length, 2)
+        assert.ok(!summarize(img.mem, h, {}).includes("layout, by address:"))
     })
 
     test("rejects a broken chain", () => {
@@ -173,5 +185,40 @@ describe("GC heap walker", () => {
             found.map(h => h.chunk),
             [live.chunk, stale.chunk]
         )
+    })
+})
+
+describe("the board's GC threshold in the simulator (board-gc.cjs)", () => {
+    test("takes JD_GC_FRACTION from the firmware's patch", () => {
+        const fraction = boardFraction(readFileSync(PATCH, "utf8"))
+        assert.ok(Number.isInteger(fraction) && fraction > STOCK_FRACTION, `JD_GC_FRACTION ${fraction}`)
+        assert.equal(boardFraction("-#define JD_GC_FRACTION 4\n+#define JD_GC_FRACTION 64\n"), 64)
+        assert.throws(() => boardFraction("-#define JD_GC_FRACTION 4\n"), /defines no JD_GC_FRACTION/)
+    })
+
+    test("sets the live heap's threshold as devs_gc_add_chunk computes it, and nothing else", () => {
+        const img = new Image()
+        const stale = sample(img, 0x100, false)
+        const live = sample(img, 0x1000)
+        const gc = live.chunk - 24
+        for (const h of [stale.chunk - 24, gc]) img.w32(h + 12, 0x1234) // gc_threshold, stock
+        img.w32(gc + 8, 77) // num_alloc
+        img.w32(gc + 16, 99) // curr_alloc
+        const before = Buffer.from(img.mem)
+        const set = setThreshold(img.mem, 32)!
+        const chunkBytes = walkChunk(img.mem, live.chunk)!.end + 4 - live.chunk
+        assert.deepEqual(set, { chunkBytes, was: 0x1234, words: Math.floor(chunkBytes / 4 / 32) })
+        assert.equal(img.view.getUint32(gc + 12, true), set.words)
+        // only those 4 bytes changed: the stale heap and the other fields are as they were
+        const changed = [...img.mem].flatMap((b, i) => (b === before[i] ? [] : [i]))
+        assert.ok(changed.every(i => i >= gc + 12 && i < gc + 16), `changed bytes at ${changed.join(", ")}`)
+        // 64 KB, as on the board: 512 words, a collection every 2 KB allocated at JD_GC_FRACTION 32
+        assert.equal(Math.floor((64 * 1024) / 4 / 32), 512)
+    })
+
+    test("finds no heap where there is none", () => {
+        const img = new Image()
+        sample(img, 0x100, false) // a freed heap: its devs_gc_t no longer points at it
+        assert.equal(setThreshold(img.mem, 32), undefined)
     })
 })

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict"
 import { after, describe, test } from "node:test"
+import { readFileSync } from "node:fs"
 import { Simulator } from "../../tools/simulator"
+import { boardFraction, PATCH, STOCK_FRACTION } from "../../tools/simulator/board-gc.cjs"
 
 // The firmware in the simulator, deployed with settings through devtools
 // exactly as a user deploys it.
@@ -22,6 +24,12 @@ describe("boot in the simulator", () => {
             assert.ok(!l.includes(TOKEN), `token leaked in: ${l}`)
             assert.ok(!l.includes(TOKEN.split(".")[1]), `token secret leaked in: ${l}`)
         }
+        // the VM collects garbage as the board's patched runtime does; what it had read from the
+        // heap's devs_gc_t is the stock threshold, so the field read and written is the right one
+        const heap = 64 * 1024
+        const fraction = boardFraction(readFileSync(PATCH, "utf8"))
+        const gc = sim.logs.filter(l => l.startsWith("board: GC"))
+        assert.deepEqual(gc, [`board: GC every ${heap / fraction} B allocated (JD_GC_FRACTION ${fraction}, as the board's firmware), was every ${heap / STOCK_FRACTION} B`])
         await sim.stop()
         sim = undefined
     })

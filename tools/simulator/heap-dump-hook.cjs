@@ -4,6 +4,8 @@
 // Lines go to stderr, each starting with "heapdump: ".
 //   PICOKUBELET_HEAP_DUMP_EVERY_MS=5000  also dumps every 5 s (a snapshot between VM steps)
 //   kill -USR2 <pid>                     dumps now
+//   PICOKUBELET_HEAP_DUMP_TOP=100000     lists that many of the largest used blocks (default 25)
+//   PICOKUBELET_HEAP_DUMP_LAYOUT=1       also lists every block, free ones too, by address
 "use strict"
 
 const { findChunks, findImages, walkChunk, summarize } = require("./heap-walk.cjs")
@@ -29,7 +31,7 @@ function dump(vm, title) {
     }
     const prefix = vms.length > 1 ? `vm${vms.indexOf(vm) + 1} ` : ""
     // images are only read for names (map keys, frames): a scan per dump is cheap enough
-    out(summarize(mem, heap, { title: prefix + title, images: findImages(mem) }))
+    out(summarize(mem, heap, { title: prefix + title, images: findImages(mem), top: Number(process.env.PICOKUBELET_HEAP_DUMP_TOP) || undefined, layout: !!process.env.PICOKUBELET_HEAP_DUMP_LAYOUT }))
 }
 
 // a broken dump must not take the VM (or the devtools session) down with it

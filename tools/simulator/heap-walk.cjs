@@ -206,7 +206,7 @@ function describe(mem, heap, previewBytes = 60, img = undefined) {
 const KIND_ORDER = ["buffer", "string", "array", "array-data", "map", "map-data", "activation", "packet", "function", "bytes", "image", "free"]
 
 /** The dump as lines (without the "heapdump: " prefix). */
-function summarize(mem, heap, { title = "", top = 25, previewBytes = 60, images = [] } = {}) {
+function summarize(mem, heap, { title = "", top = 25, previewBytes = 60, images = [], layout = false } = {}) {
     // the running program's image: the copy whose function table a frame's descriptor points into
     const frame = heap.blocks.find(b => b.tag === TAG.ACTIVATION)
     const func = frame ? u32(mem, frame.addr + 16) : 0
@@ -249,8 +249,13 @@ function summarize(mem, heap, { title = "", top = 25, previewBytes = 60, images 
     lines.push("sizes: " + [...hist.keys()].sort((a, b) => a - b).map(c => `<=${c} B: ${hist.get(c).n} (${hist.get(c).bytes} B)`).join(", "))
     const live = heap.blocks.filter(b => b.kind !== "free").sort((a, b) => b.bytes - a.bytes || a.addr - b.addr)
     lines.push(`largest ${Math.min(top, live.length)} of ${live.length} used blocks:`)
-    for (const b of live.slice(0, top))
-        lines.push(`  ${String(b.bytes).padStart(5)} B ${b.kind.padEnd(10)} @0x${b.addr.toString(16)}${b.info ? " " + b.info : ""}`)
+    const line = b => `  ${String(b.bytes).padStart(5)} B ${b.kind.padEnd(10)} @0x${b.addr.toString(16)}${b.info ? " " + b.info : ""}`
+    for (const b of live.slice(0, top)) lines.push(line(b))
+    // what sits between the free blocks: the objects that cut the free heap into pieces
+    if (layout) {
+        lines.push(`layout, by address:`)
+        for (const b of heap.blocks) lines.push(line(b))
+    }
     return lines
 }
 

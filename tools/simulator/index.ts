@@ -67,16 +67,17 @@ const KEEP_ROLES_MS = 3000
 
 /**
  * Preloads of each VM process (where the VM runs; devtools only builds): its
- * socket reads as the board's, 1 KB at a time (board-socket.cjs), and the
- * heap dumper, which prints what fills the GC heap when the VM runs out of
- * memory (heap-dump-hook.cjs; it costs nothing until then).
+ * socket reads as the board's, 1 KB at a time (board-socket.cjs), its garbage
+ * collected as often as the board's patched runtime collects it (board-gc.cjs),
+ * and the heap dumper, which prints what fills the GC heap when the VM runs out
+ * of memory (heap-dump-hook.cjs; it costs nothing until then).
  */
-const PRELOADS = ["-r", join(__dirname, "board-socket.cjs"), "-r", join(__dirname, "heap-dump-hook.cjs")]
+const PRELOADS = ["-r", join(__dirname, "board-socket.cjs"), "-r", join(__dirname, "board-gc.cjs"), "-r", join(__dirname, "heap-dump-hook.cjs")]
 
 /** One line of program output, as the VM prints it: "WASM> text"; the heap dumper's lines count too. */
 function programLine(raw: string): string | undefined {
     const line = raw.replace(ANSI, "")
-    if (line.startsWith("heapdump: ")) return line
+    if (line.startsWith("heapdump: ") || line.startsWith("board: ")) return line
     return line.startsWith("WASM> ") ? line.slice(6) : undefined
 }
 
