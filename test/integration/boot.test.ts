@@ -1,6 +1,7 @@
 import assert from "node:assert/strict"
 import { after, describe, test } from "node:test"
 import { readFileSync } from "node:fs"
+import { HEAP_BYTES } from "../../src/platform/snapshot"
 import { Simulator } from "../../tools/simulator"
 import { boardFraction, PATCH, STOCK_FRACTION } from "../../tools/simulator/board-gc.cjs"
 
@@ -26,10 +27,9 @@ describe("boot in the simulator", () => {
         }
         // the VM collects garbage as the board's patched runtime does; what it had read from the
         // heap's devs_gc_t is the stock threshold, so the field read and written is the right one
-        const heap = 64 * 1024
         const fraction = boardFraction(readFileSync(PATCH, "utf8"))
         const gc = sim.logs.filter(l => l.startsWith("board: GC"))
-        assert.deepEqual(gc, [`board: GC every ${heap / fraction} B allocated (JD_GC_FRACTION ${fraction}, as the board's firmware), was every ${heap / STOCK_FRACTION} B`])
+        assert.deepEqual(gc, [`board: GC every ${HEAP_BYTES / fraction} B allocated (JD_GC_FRACTION ${fraction}, as the board's firmware), was every ${HEAP_BYTES / STOCK_FRACTION} B`])
         await sim.stop()
         sim = undefined
     })

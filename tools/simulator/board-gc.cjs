@@ -50,7 +50,7 @@ function setThreshold(mem, fraction) {
 }
 
 // a program's heap exists once devsmgr logs its start (run_img: devs_create_ctx, then "* start:")
-const PROGRAM_START = "* start:"
+const PROGRAM_START = Buffer.from("* start:", "latin1")
 
 function install() {
     const fraction = boardFraction(readFileSync(PATCH, "utf8"))
@@ -64,10 +64,8 @@ function install() {
         const dmesg = env.em_print_dmesg
         env.em_print_dmesg = function (ptr, ...args) {
             if (memory) {
-                const mem = new Uint8Array(memory.buffer)
-                const start = Buffer.from(PROGRAM_START, "latin1")
-                if (Buffer.from(mem.buffer, ptr, start.length).equals(start)) {
-                    const set = setThreshold(mem, fraction)
+                if (Buffer.from(memory.buffer, ptr, PROGRAM_START.length).equals(PROGRAM_START)) {
+                    const set = setThreshold(new Uint8Array(memory.buffer), fraction)
                     process.stderr.write(
                         set
                             ? `board: GC every ${set.words * 4} B allocated (JD_GC_FRACTION ${fraction}, as the board's firmware), was every ${set.was * 4} B\n`
