@@ -14,6 +14,7 @@
 const { readFileSync } = require("node:fs")
 const { join } = require("node:path")
 const { findChunks } = require("./heap-walk.cjs")
+const { onDevsVm } = require("./devs-vm.cjs")
 
 const PATCH = join(__dirname, "..", "..", "native", "patches", "devicescript-gc-fraction.patch")
 /** gc_alloc.c's own JD_GC_FRACTION. */
@@ -49,37 +50,20 @@ function setThreshold(mem, fraction) {
     return { chunkBytes, was, words }
 }
 
-// a program's heap exists once devsmgr logs its start (run_img: devs_create_ctx, then "* start:")
-const PROGRAM_START = Buffer.from("* start:", "latin1")
-
 function install() {
     const fraction = boardFraction(readFileSync(PATCH, "utf8"))
-    const instantiate = WebAssembly.instantiate
-    WebAssembly.instantiate = async function (source, imports, ...rest) {
-        const env = imports && imports.env
-        // only DeviceScript's VM imports this (the CLI instantiates other wasm too)
-        if (!env || typeof env._devs_panic_handler !== "function" || typeof env.em_print_dmesg !== "function")
-            return instantiate.call(this, source, imports, ...rest)
-        let memory
-        const dmesg = env.em_print_dmesg
-        env.em_print_dmesg = function (ptr, ...args) {
-            if (memory) {
-                if (Buffer.from(memory.buffer, ptr, PROGRAM_START.length).equals(PROGRAM_START)) {
-                    const set = setThreshold(new Uint8Array(memory.buffer), fraction)
-                    process.stderr.write(
-                        set
-                            ? `board: GC every ${set.words * 4} B allocated (JD_GC_FRACTION ${fraction}, as the board's firmware), was every ${set.was * 4} B\n`
-                            : `board: no GC heap found at the program's start: collecting as stock DeviceScript does\n`
-                    )
-                }
-            }
-            return dmesg.call(this, ptr, ...args)
-        }
-        const result = await instantiate.call(this, source, imports, ...rest)
-        const instance = result.instance || result
-        if (instance.exports && instance.exports.memory instanceof WebAssembly.Memory) memory = instance.exports.memory
-        return result
-    }
+    onDevsVm(vm =>
+        vm.onDmesg(line => {
+            // a program's heap exists once devsmgr logs its start (run_img: devs_create_ctx, then "* start:")
+            if (!line.startsWith("* start:")) return
+            const set = setThreshold(new Uint8Array(vm.memory.buffer), fraction)
+            process.stderr.write(
+                set
+                    ? `board: GC every ${set.words * 4} B allocated (JD_GC_FRACTION ${fraction}, as the board's firmware), was every ${set.was * 4} B\n`
+                    : `board: no GC heap found at the program's start: collecting as stock DeviceScript does\n`
+            )
+        })
+    )
 }
 
 if (process.env.PICOKUBELET_BOARD_GC !== "stock") install()

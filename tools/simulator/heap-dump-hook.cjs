@@ -9,9 +9,9 @@
 "use strict"
 
 const { findChunks, findImages, walkChunk, summarize } = require("./heap-walk.cjs")
+const { onDevsVm, vms } = require("./devs-vm.cjs")
 
 const DEVS_PANIC_OOM = 60004
-const vms = []
 
 function out(lines) {
     // stderr to a pipe is synchronous in Node: the lines are out before the VM goes on (or stops)
@@ -43,47 +43,25 @@ function safeDump(vm, title) {
     }
 }
 
-const instantiate = WebAssembly.instantiate
-WebAssembly.instantiate = async function (source, imports, ...rest) {
-    const env = imports && imports.env
-    // only DeviceScript's VM imports this (the CLI instantiates other wasm too)
-    if (!env || typeof env._devs_panic_handler !== "function") return instantiate.call(this, source, imports, ...rest)
-    const vm = {}
-    // _devs_panic_handler is the EM_JS import devs_panic() calls, right after DMESG-ing the
-    // exception: for an OOM, alloc_block has just run a GC, so the used blocks are (nearly) all live
-    const orig = env._devs_panic_handler
-    env._devs_panic_handler = function (code, ...args) {
+onDevsVm(vm => {
+    let oom, oomStats
+    // devs_panic() calls its EM_JS handler right after DMESG-ing the exception: for an OOM,
+    // alloc_block has just run a GC, so the used blocks are (nearly) all live
+    vm.onPanic(code => {
         if (code === DEVS_PANIC_OOM && vm.memory) {
-            safeDump(vm, `OOM${vm.oom ? ` of ${vm.oom[1]} B` : ""} (after a GC: used = live) `)
+            safeDump(vm, `OOM${oom ? ` of ${oom[1]} B` : ""} (after a GC: used = live) `)
             // devs_oom's own figures, as a check on the walk
-            if (vm.oomStats) out([`runtime's own count: ${vm.oomStats}`])
+            if (oomStats) out([`runtime's own count: ${oomStats}`])
         }
-        vm.oom = vm.oomStats = undefined
-        return orig.call(this, code, ...args)
-    }
+        oom = oomStats = undefined
+    })
     // devs_oom logs the requested size and its heap stats to dmesg, but unmarked: the CLI shows
     // dmesg lines only with a marker ("! ", "> "...), so we pick them up here
-    const dmesg = env.em_print_dmesg
-    if (typeof dmesg === "function")
-        env.em_print_dmesg = function (ptr, ...args) {
-            if (vm.memory) {
-                const mem = new Uint8Array(vm.memory.buffer)
-                let end = ptr
-                while (end < mem.length && end - ptr < 200 && mem[end]) end++
-                const line = Buffer.from(mem.subarray(ptr, end)).toString("latin1")
-                vm.oom = /^devs: OOM \((\d+) bytes\)/.exec(line) || vm.oom
-                if (line.startsWith("stats: ")) vm.oomStats = line.slice(7)
-            }
-            return dmesg.call(this, ptr, ...args)
-        }
-    const result = await instantiate.call(this, source, imports, ...rest)
-    const instance = result.instance || result
-    if (instance.exports && instance.exports.memory instanceof WebAssembly.Memory) {
-        vm.memory = instance.exports.memory
-        vms.push(vm)
-    }
-    return result
-}
+    vm.onDmesg(line => {
+        oom = /^devs: OOM \((\d+) bytes\)/.exec(line) || oom
+        if (line.startsWith("stats: ")) oomStats = line.slice(7)
+    })
+})
 
 const snap = vm => safeDump(vm, "snapshot (no GC: used includes garbage) ")
 const every = Number(process.env.PICOKUBELET_HEAP_DUMP_EVERY_MS)
