@@ -27,10 +27,15 @@ export interface FirmwareOptions {
     entry?: string
 }
 
+/** How long the heap dumper's lines may trail the program's out-of-memory exception. */
+const OOM_DUMP_GRACE_MS = 500
+
 export class Firmware {
     private times: number[] = []
     private starts = 0
     private outOfMemory = false
+    /** The function where the heap ran out: the first frame after the exception. */
+    private oomFrame?: string
     private onDeath!: (why: string) => void
     /** Resolves with a description when the program ran out of memory, panicked or restarted. */
     readonly died = new Promise<string>(resolve => (this.onDeath = resolve))
@@ -64,7 +69,11 @@ export class Firmware {
                 fw.launchedAt ||= Date.now()
                 const panic = /PANIC (\d+)/.exec(line)
                 // a moment's grace: the program's own lines name where it died
-                if (panic) setTimeout(() => fw.onDeath(`PANIC ${panic[1]}${panic[1] === "60004" ? " (OutOfMemory)" : ""}`), 200)
+                if (panic)
+                    setTimeout(
+                        () => fw.onDeath(panic[1] === "60004" ? (fw.oomFrame ? `OutOfMemory in ${fw.oomFrame}` : "PANIC 60004 (OutOfMemory)") : `PANIC ${panic[1]}`),
+                        200
+                    )
             },
         })
         return fw
@@ -75,7 +84,11 @@ export class Firmware {
         if (/^Exception: OutOfMemory/.test(text)) this.outOfMemory = true
         // the stack's first frame follows the exception line: say where the heap ran out
         const frame = /^\s*at (\S+)/.exec(text)
-        if (frame && this.outOfMemory) this.onDeath(`OutOfMemory in ${frame[1]}`)
+        if (frame && this.outOfMemory && !this.oomFrame) {
+            this.oomFrame = frame[1]
+            // the heap dumper's lines come with the VM's panic, on its stderr, not with the program's: a moment's grace for them
+            setTimeout(() => this.onDeath(`OutOfMemory in ${frame[1]}`), OOM_DUMP_GRACE_MS)
+        }
         if (/^start: /.test(text) && ++this.starts > 1) this.onDeath("the program restarted")
     }
 
