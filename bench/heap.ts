@@ -85,13 +85,11 @@ export function oomText(o: OomDump): string {
 /** What a search (or a single trial) found for one pod count; undefined bounds were not measured. */
 export interface Headroom {
     pods: number
-    how: "bisection" | "search up" | "search down" | "one trial"
+    how: "bisection" | "search up" | "search down" | "one trial" | "implied by the trial with pods"
     /** Largest ballast that passed (0 is taken as passing in a bisection). */
     passedKb?: number
     /** Smallest ballast that failed (the whole heap is taken as failing). */
     failedKb?: number
-    /** failedKb is where the cycle failed without pods, not tried with them: pods only add to what it holds. */
-    failedWithoutPods?: boolean
     trials: Trial[]
 }
 
@@ -128,8 +126,8 @@ export interface HeapHeadroom {
     maxPods: number
     /** Largest ballast that passed with MAX_PODS pods running; undefined when even 0 KB failed. */
     passedKb?: number
-    /** Smallest ballast that failed with MAX_PODS pods running. */
-    failedKb: number
+    /** Smallest ballast that failed with MAX_PODS pods running (none when the quick plan's one trial at the goal passed). */
+    failedKb?: number
     /** The main search, with MAX_PODS pods. */
     withPods: Headroom
     /** The same cycle with no pods (the figure the bench gave before pod theater). */
@@ -328,7 +326,7 @@ async function search(
     how: Headroom["how"],
     pods: number,
     bounds: { lo: number; hi: number; first?: number },
-    run: (kb: number, pods: number) => Promise<Trial>,
+    run: Run,
     resolutionKb: number
 ): Promise<Headroom> {
     let { lo, hi } = bounds
@@ -355,7 +353,7 @@ async function search(
 }
 
 /** A bisection that took 0 KB as passing and ended there: tries it. */
-async function tryZero(h: Headroom, run: (kb: number, pods: number) => Promise<Trial>): Promise<Headroom> {
+async function tryZero(h: Headroom, run: Run): Promise<Headroom> {
     if (h.passedKb !== 0) return h
     const t = await run(0, h.pods)
     h.trials.push(t)
@@ -364,6 +362,35 @@ async function tryZero(h: Headroom, run: (kb: number, pods: number) => Promise<T
         h.passedKb = undefined
     }
     return h
+}
+
+export type Run = (kb: number, pods: number) => Promise<Trial>
+
+const oneTrial = (t: Trial): Headroom => ({ pods: t.pods, how: "one trial", passedKb: t.ok ? t.kb : undefined, failedKb: t.ok ? undefined : t.kb, trials: [t] })
+
+/** The full plan: bisection with MAX_PODS pods, first probe at the goal, then a search up without them from what passed. */
+export async function bisect(run: Run, res: number): Promise<{ withPods: Headroom; noPods: Headroom }> {
+    const withPods = await tryZero(await search("bisection", MAX_PODS, { lo: 0, hi: HEAP_KB, first: GOAL_KB }, run, res), run)
+    // no pods cannot need more heap than MAX_PODS pods: search up from what passed with them
+    const noPods = withPods.passedKb
+        ? await search("search up", 0, { lo: withPods.passedKb, hi: HEAP_KB }, run, res)
+        : await search("bisection", 0, { lo: 0, hi: HEAP_KB, first: GOAL_KB }, run, res)
+    return { withPods, noPods }
+}
+
+/**
+ * The quick plan: which side of the goal the firmware is on, in as few trials
+ * as that takes. One trial with MAX_PODS pods at the goal; when it passes,
+ * no pods pass there too (they cannot need more heap). When it fails, one
+ * trial without pods at the goal says whether the pods made it fail, and a
+ * bisection below the goal follows.
+ */
+export async function sideOfGoal(run: Run, res: number): Promise<{ withPods: Headroom; noPods: Headroom }> {
+    const atGoal = await run(GOAL_KB, MAX_PODS)
+    if (atGoal.ok) return { withPods: oneTrial(atGoal), noPods: { pods: 0, how: "implied by the trial with pods", passedKb: GOAL_KB, trials: [] } }
+    const noPods = oneTrial(await run(GOAL_KB, 0))
+    const below = await tryZero(await search("bisection", MAX_PODS, { lo: 0, hi: GOAL_KB }, run, res), run)
+    return { withPods: { ...below, trials: [atGoal, ...below.trials] }, noPods }
 }
 
 export async function benchHeap(api: ApiServer, plan: Plan): Promise<HeapHeadroom> {
@@ -376,31 +403,14 @@ export async function benchHeap(api: ApiServer, plan: Plan): Promise<HeapHeadroo
         return t
     }
     const res = plan.heap.resolutionKb
-    // MAX_PODS pods cannot need less heap than none: failing at the goal without them, they fail there too, untried
-    const atGoal = plan.heap.zeroPods === "trial" ? await run(GOAL_KB, 0) : undefined
-    const noPodsAtGoal: Headroom | undefined = atGoal && {
-        pods: 0,
-        how: "one trial",
-        passedKb: atGoal.ok ? GOAL_KB : undefined,
-        failedKb: atGoal.ok ? undefined : GOAL_KB,
-        trials: [atGoal],
-    }
-    // the first probe is the goal, so even a coarse search says which side of it the firmware is on
-    const withPods = await tryZero(await search("bisection", MAX_PODS, { lo: 0, hi: noPodsAtGoal?.failedKb ?? HEAP_KB, first: GOAL_KB }, run, res), run)
-    withPods.failedWithoutPods = withPods.failedKb === noPodsAtGoal?.failedKb
+    const { withPods, noPods } = plan.heap.search === "goal" ? await sideOfGoal(run, res) : await bisect(run, res)
     const passed = withPods.passedKb
-    const failed = withPods.failedKb!
-    // no pods cannot need more heap than MAX_PODS pods: search up from what passed with them
-    const noPods =
-        noPodsAtGoal ??
-        (passed
-            ? await search("search up", 0, { lo: passed, hi: HEAP_KB }, run, res)
-            : await search("bisection", 0, { lo: 0, hi: HEAP_KB, first: GOAL_KB }, run, res))
+    const failed = withPods.failedKb
     // twice as many pods cannot need less: search down from what failed with MAX_PODS
     let doublePods: Headroom | undefined
     let podsAtNoBallast: PodCount | undefined
     if (plan.heap.doublePods === "search") {
-        if (passed !== undefined) doublePods = await search("search down", 2 * MAX_PODS, { lo: 0, hi: failed }, run, res)
+        if (passed !== undefined) doublePods = await search("search down", 2 * MAX_PODS, { lo: 0, hi: failed! }, run, res)
         // MAX_PODS does not fit even without ballast: how many pods do
         else podsAtNoBallast = await podCount(run)
     }

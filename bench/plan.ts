@@ -9,10 +9,10 @@ export interface Plan {
     /** Steady-state window of every wire-cost client. */
     wire: { renewals: number; statusPosts: number; oursStatusSecs: number }
     /**
-     * Heap bisection: the cycle each trial must complete (with MAX_PODS pods
-     * running), and when to stop. At 0 pods: a search of its own after the
-     * one with pods (full), or one trial at the goal before it (quick), whose
-     * failure bounds the search with pods (pods only add to the cycle). At twice
+     * Heap headroom: the cycle each trial must complete (with MAX_PODS pods
+     * running), and when to stop. `search`: a bisection with MAX_PODS pods,
+     * then a search up with none (full); or which side of the goal the
+     * firmware is on, one trial at it when it passes (quick). At twice
      * MAX_PODS: a search down from that ballast, or none. `pull`: the same
      * bisection with a firmware pull from a real OCI registry in place of the
      * cycle, no pods (minutes of trials: the full run only).
@@ -22,7 +22,7 @@ export interface Plan {
         statusPosts: number
         statusSecs: number
         resolutionKb: number
-        zeroPods: "search" | "trial"
+        search: "bisect" | "goal"
         doublePods: "search" | "none"
         pull: boolean
     }
@@ -69,7 +69,7 @@ export const plans: Record<Plan["name"], Plan> = {
     full: {
         name: "full",
         wire: { renewals: 30, statusPosts: 3, oursStatusSecs: 10 },
-        heap: { renewals: 30, statusPosts: 3, statusSecs: 10, resolutionKb: 1, zeroPods: "search", doublePods: "search", pull: true },
+        heap: { renewals: 30, statusPosts: 3, statusSecs: 10, resolutionKb: 1, search: "bisect", doublePods: "search", pull: true },
         churn: { intervals: 30, periodSecs: 2 },
         timing: { sessions: 5, outageMs: 60000, renewSecs },
         transportRequests: 100,
@@ -80,7 +80,7 @@ export const plans: Record<Plan["name"], Plan> = {
     quick: {
         name: "quick",
         wire: { renewals: 4, statusPosts: 2, oursStatusSecs: 2 },
-        heap: { renewals: 4, statusPosts: 2, statusSecs: 2, resolutionKb: 12, zeroPods: "trial", doublePods: "none", pull: false },
+        heap: { renewals: 4, statusPosts: 2, statusSecs: 2, resolutionKb: 12, search: "goal", doublePods: "none", pull: false },
         churn: { intervals: 4, periodSecs: 1 },
         // a renewal period: begun mid-period (one session's offset), it spans the next renewal, which fails
         timing: { sessions: 1, outageMs: 5000, renewSecs: 5 },

@@ -49,9 +49,8 @@ const pct = (v: number) => `${v.toFixed(1)} %`
 /** What a search found: both bounds, or what its one trial said. */
 export function headroomText(h: Headroom): string {
     if (h.failedKb === 0) return "none: the cycle fails with no ballast"
-    const fails = `${h.failedKb} KB fails${h.failedWithoutPods ? " without pods, so with them" : ""}`
-    if (h.passedKb !== undefined && h.failedKb !== undefined)
-        return h.passedKb ? `${h.passedKb} KB (${fails})` : `< ${h.failedKb} KB${h.failedWithoutPods ? ` (${fails})` : ""}`
+    if (h.passedKb !== undefined && h.failedKb !== undefined) return h.passedKb ? `${h.passedKb} KB (${h.failedKb} KB fails)` : `< ${h.failedKb} KB`
+    if (h.passedKb !== undefined && !h.trials.length) return `>= ${h.passedKb} KB (${h.how})`
     if (h.passedKb !== undefined) return `>= ${h.passedKb} KB (one trial at ${h.passedKb} KB passed)`
     if (h.failedKb !== undefined) return `< ${h.failedKb} KB (one trial at ${h.failedKb} KB failed)`
     return "not measured"
@@ -216,7 +215,7 @@ function heapSection(r: Results): string[] {
     const h = r.heap
     const { plan } = r
     const range = (label: string, b?: { min: number; max: number }) => (b ? ` ${label}: ${b.min}-${b.max} B.` : "")
-    const found = (what: string, s: Headroom) => `- ${what}: ${headroomText(s)}, ${s.how}${s.trials.length ? ` (${s.trials.length} trial(s))` : ", no trial (nothing failed with pods)"}.`
+    const found = (what: string, s: Headroom) => `- ${what}: ${headroomText(s)}, ${s.how}${s.trials.length ? ` (${s.trials.length} trial(s))` : ", no trial"}.`
     const lines = [
         "## 3. Heap headroom",
         "",
@@ -230,12 +229,11 @@ function heapSection(r: Results): string[] {
             `and posts ${plan.heap.statusPosts} status reports, every pod still Running and Ready in the emulator at the end, without an ` +
             `OutOfMemory exception, a panic, or a program restart. ` +
             gcText() +
-            (plan.heap.zeroPods === "search"
+            (plan.heap.search === "bisect"
                 ? `Bisection over the simulator's ${HEAP_KB} KB heap to ${plan.heap.resolutionKb} KB with MAX_PODS pods, first probe at the goal. ` +
                   "No pods: a search up from what passed with pods (a step, doubled while trials pass, then bisection). "
-                : `No pods: one trial at the goal, first. Then bisection over the simulator's ${HEAP_KB} KB heap to ${plan.heap.resolutionKb} KB ` +
-                  "with MAX_PODS pods, first probe at the goal unless the trial without pods failed there: pods only add to what the cycle " +
-                  "holds, so that ballast fails with them too, untried, and the bisection runs below it. ") +
+                : "Which side of the goal: one trial with MAX_PODS pods at the goal; no pods cannot need more heap, so they are not tried " +
+                  `when it passes. When it fails, one trial without pods at the goal, then bisection below it to ${plan.heap.resolutionKb} KB. `) +
             (plan.heap.doublePods === "search" ? `${2 * h.maxPods} pods: a search down from the ballast that failed with ${h.maxPods}.` : "") +
             range("Status replies in passing cycles", h.statusReplyBytes) +
             range("Pods as stored (JSON)", h.podBytes) +

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict"
 import { test } from "node:test"
 import { intervalStats } from "../../bench/churn"
-import { failedIn, gotThrough, oomDump, oomText, Phase, Trial, whereDied } from "../../bench/heap"
+import { bisect, failedIn, gotThrough, oomDump, oomText, Phase, sideOfGoal, Trial, whereDied } from "../../bench/heap"
+import { headroomText } from "../../bench/report"
 import { lateCount } from "../../bench/soak"
 
 test("a trial that never anchored the clock died in boot, whatever its own work", () => {
@@ -72,4 +73,49 @@ test("an out-of-memory as the heap dumper logs it: what was asked for, and how t
         largestHoleBytes: 4,
     })
     assert.equal(oomDump(lines.slice(0, 1)), undefined)
+})
+
+/** A firmware whose cycle passes up to `limitKb[pods]` of ballast, and the trials asked of it. */
+function fakeRun(limitKb: Record<number, number>) {
+    const asked: string[] = []
+    const run = async (kb: number, pods: number): Promise<Trial> => {
+        asked.push(`${kb}/${pods}`)
+        return { kb, pods, ok: kb <= limitKb[pods], detail: "", seconds: 1 }
+    }
+    return { run, asked }
+}
+
+test("quick plan: a pass at the goal with MAX_PODS pods is one trial, and no pods are not tried", async () => {
+    const { run, asked } = fakeRun({ 8: 30, 0: 40 })
+    const { withPods, noPods } = await sideOfGoal(run, 12)
+    assert.deepEqual(asked, ["24/8"])
+    assert.equal(headroomText(withPods), ">= 24 KB (one trial at 24 KB passed)")
+    assert.equal(noPods.trials.length, 0)
+    assert.equal(headroomText(noPods), ">= 24 KB (implied by the trial with pods)")
+})
+
+test("quick plan: a failure at the goal tries no pods there, then bisects below it", async () => {
+    const { run, asked } = fakeRun({ 8: 13, 0: 30 })
+    const { withPods, noPods } = await sideOfGoal(run, 12)
+    assert.deepEqual(asked, ["24/8", "24/0", "12/8"])
+    assert.equal(headroomText(withPods), "12 KB (24 KB fails)")
+    assert.deepEqual(withPods.trials.map(t => t.kb), [24, 12])
+    assert.equal(headroomText(noPods), ">= 24 KB (one trial at 24 KB passed)")
+})
+
+test("quick plan: nothing fits, not even without ballast", async () => {
+    const { run, asked } = fakeRun({ 8: -1, 0: 10 })
+    const { withPods, noPods } = await sideOfGoal(run, 12)
+    assert.deepEqual(asked, ["24/8", "24/0", "12/8", "0/8"])
+    assert.equal(headroomText(withPods), "none: the cycle fails with no ballast")
+    assert.equal(headroomText(noPods), "< 24 KB (one trial at 24 KB failed)")
+})
+
+test("full plan: bisection with pods from the goal, then a search up without them from what passed", async () => {
+    const { run, asked } = fakeRun({ 8: 25, 0: 31 })
+    const { withPods, noPods } = await bisect(run, 1)
+    assert.equal(headroomText(withPods), "25 KB (26 KB fails)")
+    assert.equal(asked[0], "24/8")
+    assert.equal(headroomText(noPods), "31 KB (32 KB fails)")
+    assert.ok(asked.filter(a => a.endsWith("/0")).every(a => Number(a.split("/")[0]) > 25))
 })
