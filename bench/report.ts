@@ -737,7 +737,7 @@ export function renderReport(r: Results): string {
     if (quick)
         lines.push(
             `The quick run shortens everything: wire windows of ${r.plan.wire.renewals} renewals and ${r.plan.wire.statusPosts} status cycles, ` +
-                `a heap bisection to ${r.plan.heap.resolutionKb} KB with shorter cycles (one trial without pods, at the goal, before it; none with twice MAX_PODS), ` +
+                `the heap's side of the goal with shorter cycles (one trial with MAX_PODS pods at the goal; more only when it fails; none with twice MAX_PODS), ` +
                 `${r.plan.churn.intervals} renewal intervals per churn phase at RENEW_SECS=${r.plan.churn.periodSecs}, ` +
                 `${r.plan.timing.sessions} timing session(s) (medians of ${r.plan.timing.sessions}) at RENEW_SECS=${r.plan.timing.renewSecs} ` +
                 `with a ${sec(r.plan.timing.outageMs)} outage (shorter than the 40 s grace period), ` +
