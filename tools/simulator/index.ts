@@ -2,8 +2,9 @@ import { ChildProcess } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { join } from "node:path"
 import { eachLine, startChild, stopChild } from "./children"
-import { CLI, DeployTimeout, DevtoolsSession, startDevtools } from "./devtools"
-import { makeScratchProject, ScratchProject, Settings, writeProjectSettings } from "./project"
+import { CLI, DevtoolsSession, startDevtools } from "./devtools"
+import { compiled, deployedSettings, deployProgram, DeployTimeout, placeDebugInfo } from "./deploy"
+import { makeScratchProject, ScratchProject, Settings } from "./project"
 import { bindOwn, OwnService, PLATFORM_ROLE, setRoles, startAutoBinding, stopAutoBinding, UPDATER_ROLE } from "./roles"
 import { NodeBus, startBus } from "./bus"
 import { LedSample, LedWatcher } from "./led"
@@ -66,7 +67,7 @@ const DEPLOY_TRIES = 6
 const KEEP_ROLES_MS = 3000
 
 /**
- * Preloads of each VM process (where the VM runs; devtools only builds): its
+ * Preloads of each VM process (where the VM runs; devtools only relays): its
  * socket reads as the board's, 1 KB at a time (board-socket.cjs), its garbage
  * collected as often as the board's patched runtime collects it (board-gc.cjs),
  * and the heap dumper, which prints what fills the GC heap when the VM runs out
@@ -83,14 +84,14 @@ function programLine(raw: string): string | undefined {
 
 /**
  * One devtools, one Jacdac bus and one scratch project for any number of
- * boards (devtools has fixed ports: one host per machine). Deploys are one
- * at a time: each writes its board's settings into the project first.
+ * boards (devtools has fixed ports: one host per machine). Devtools is the
+ * hub the VMs and this process's bus meet on; programs are compiled and
+ * deployed from here (deploy.ts).
  */
 export class SimulatorHost {
     private devtools?: DevtoolsSession
     private project?: ScratchProject
     private nodeBus?: NodeBus
-    private deploys: Promise<unknown> = Promise.resolve()
     private keeper?: NodeJS.Timeout
     readonly boards: Board[] = []
 
@@ -104,7 +105,7 @@ export class SimulatorHost {
     static async start(onToolLog: (line: string) => void = () => {}, shared = true): Promise<SimulatorHost> {
         const host = new SimulatorHost(onToolLog, shared)
         try {
-            host.project = makeScratchProject({})
+            host.project = makeScratchProject()
             host.devtools = await startDevtools(host.project.dir, onToolLog)
             host.nodeBus = await startBus()
             if (shared) host.keeper = setInterval(() => void host.keepRoles(), KEEP_ROLES_MS)
@@ -132,14 +133,12 @@ export class SimulatorHost {
         return board
     }
 
-    /** Builds `entry` with `settings` and deploys it to one device; deploys never overlap. */
-    deploy(deviceId: string, entry: string, settings: Settings): Promise<void> {
-        const run = this.deploys.then(async () => {
-            writeProjectSettings(this.project!, settings)
-            await this.devtools!.deploy(entry, deviceId)
-        })
-        this.deploys = run.catch(() => {})
-        return run
+    /** Deploys `entry` with the repo's .env.defaults and `settings` over them to one device, as devs does. */
+    async deploy(deviceId: string, entry: string, settings: Settings): Promise<void> {
+        const { bytecode } = await compiled(this.project!.dir, entry)
+        const manager = this.bus!.device(deviceId, true)?.services({ serviceClass: SRV_DEVICE_SCRIPT_MANAGER })[0]
+        if (!manager) throw new Error(`the VM ${deviceId} has no DeviceScript manager on the bus`)
+        await deployProgram(manager, bytecode, deployedSettings(this.project!.dir, settings))
     }
 
     /** Binds every running board's roles to its own services again (see roles.ts). */
@@ -194,6 +193,8 @@ export class Board {
             })
             this.updaterDevice.attach(bus)
         }
+        // the VM reads the program's debug info as it starts
+        placeDebugInfo(this.host.projectDir, await compiled(this.host.projectDir, this.opts.entry ?? "src/main.ts"))
         await this.startVm()
         await this.deploy()
     }

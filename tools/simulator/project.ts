@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, existsSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 
@@ -6,24 +6,10 @@ export const REPO = resolve(__dirname, "../..")
 
 export type Settings = Record<string, string | number | boolean | undefined>
 
-// DeviceScript's deploy reads .env.defaults and .env.local from the directory
-// devtools runs in. A scratch project that links the repo's sources and writes
-// its own .env.local deploys settings through the users' path while leaving
-// the user's .env.local untouched.
+// devtools and the compiler run in a scratch project that links the repo's
+// sources; a deploy writes the repo's .env.defaults and the board's own
+// settings to the board (deploy.ts), leaving the user's .env.local untouched.
 const LINKED = ["src", "boards", "services", "node_modules", "devsconfig.json", "package.json", ".env.defaults", "test"]
-
-/** .env text; values are written as DeviceScript's reader expects them. */
-export function envText(settings: Settings): string {
-    return Object.entries(settings)
-        .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => {
-            const text = String(v)
-            if (text.includes("#") || text.includes("\n"))
-                throw new Error(`setting ${k}: DeviceScript's .env reader cannot carry '#' or newlines`)
-            return `${k}=${text}`
-        })
-        .join("\n") + "\n"
-}
 
 /** Parses a .env file the way DeviceScript does (comments, KEY=VALUE). */
 export function readEnvFile(path: string): Settings {
@@ -42,18 +28,11 @@ export interface ScratchProject {
     remove(): void
 }
 
-export function makeScratchProject(settings: Settings): ScratchProject {
+export function makeScratchProject(): ScratchProject {
     const dir = mkdtempSync(join(tmpdir(), "picokubelet-sim-"))
     for (const name of LINKED) {
         const target = join(REPO, name)
         if (existsSync(target)) symlinkSync(target, join(dir, name))
     }
-    const project = { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
-    writeProjectSettings(project, settings)
-    return project
-}
-
-/** The settings the next deploy from this project carries. */
-export function writeProjectSettings(project: ScratchProject, settings: Settings) {
-    writeFileSync(join(project.dir, ".env.local"), envText(settings), { mode: 0o600 })
+    return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
 }
