@@ -1,5 +1,4 @@
 import {
-    DeviceScriptManagerCmd,
     DeviceScriptManagerEvent,
     DeviceScriptManagerReg,
     EVENT,
@@ -9,8 +8,8 @@ import {
     JDServerServiceProvider,
     JDService,
     JDServiceServer,
-    OutPipe,
 } from "jacdac-ts"
+import { deployProgram } from "../../tools/simulator/deploy"
 import { loadServiceSpec, SRV_PICOKUBELET_UPDATER } from "../spec"
 import { Image, UpdaterMachine } from "./machine"
 
@@ -161,14 +160,12 @@ export class UpdaterServer extends JDServiceServer {
         this.opts.around?.after()
     }
 
-    /** What `devs` does to deploy: stop the program, stream the image through the manager's pipe, start it. */
+    /** What `devs` does to deploy, the settings left as they are. */
     private async sendToVm(image: Image) {
         const vm = this.vm
         if (!vm) throw new Error("no VM attached")
         this.opts.log?.(`updater: deploying ${image.bytes.length} bytes (sha256:${image.manifestDigest.toString("hex").slice(0, 12)})`)
-        await vm.register(DeviceScriptManagerReg.Running).sendSetBoolAsync(false)
-        await OutPipe.sendBytes(vm, DeviceScriptManagerCmd.DeployBytecode, new Uint8Array(image.bytes))
-        await vm.register(DeviceScriptManagerReg.Running).sendSetBoolAsync(true)
+        await deployProgram(vm, new Uint8Array(image.bytes))
     }
 }
 
