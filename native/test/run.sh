@@ -1,5 +1,5 @@
 #!/bin/sh
-# usage: run.sh XTENSA_SOURCES TEST_BINARY...
+# usage: run.sh XTENSA_SOURCES TEST_COMMAND...   (a command: a binary, or "qemu-i386 binary")
 # Runs each host test binary and prints one closing line, "native: N passed, M failed", that
 # sums the binaries' own lines and counts each source compiled for Xtensa as one passed check
 # (make runs this only once all of them compiled). tools/test.ts reads that last line.
@@ -11,7 +11,8 @@ failed=0
 shift
 echo "native (xtensa compile): $passed passed, 0 failed"
 for t in "$@"; do
-    line=$("$t")
+    # shellcheck disable=SC2086 # a command of words: an emulator and its binary
+    line=$($t)
     status=$?
     [ -n "$line" ] && echo "$line"
     p=$(echo "$line" | sed -n 's/^native ([^)]*): \([0-9]*\) passed, [0-9]* failed$/\1/p')
