@@ -133,12 +133,17 @@ export class SimulatorHost {
         return board
     }
 
+    /** The DeviceScript manager of a VM on the bus. */
+    manager(deviceId: string) {
+        const manager = this.bus!.device(deviceId, true)?.services({ serviceClass: SRV_DEVICE_SCRIPT_MANAGER })[0]
+        if (!manager) throw new Error(`the VM ${deviceId} has no DeviceScript manager on the bus`)
+        return manager
+    }
+
     /** Deploys `entry` with the repo's .env.defaults and `settings` over them to one device, as devs does. */
     async deploy(deviceId: string, entry: string, settings: Settings): Promise<void> {
         const { bytecode } = await compiled(this.project!.dir, entry)
-        const manager = this.bus!.device(deviceId, true)?.services({ serviceClass: SRV_DEVICE_SCRIPT_MANAGER })[0]
-        if (!manager) throw new Error(`the VM ${deviceId} has no DeviceScript manager on the bus`)
-        await deployProgram(manager, bytecode, deployedSettings(this.project!.dir, settings))
+        await deployProgram(this.manager(deviceId), bytecode, deployedSettings(this.project!.dir, settings))
     }
 
     /** Binds every running board's roles to its own services again (see roles.ts). */
@@ -187,20 +192,25 @@ export class Board {
         if (this.opts.updater !== false) {
             this.updaterDevice = new UpdaterDevice({
                 capacity: this.opts.updater?.capacity,
-                deployOwn: () => this.host.deploy(this.deviceId, this.opts.entry ?? "src/main.ts", this.opts.settings),
+                deployOwn: () => this.host.deploy(this.deviceId, this.entry, this.opts.settings),
                 around: this.updaterDeploys(),
                 log: line => this.opts.onToolLog?.(line),
             })
             this.updaterDevice.attach(bus)
         }
         // the VM reads the program's debug info as it starts
-        placeDebugInfo(this.host.projectDir, await compiled(this.host.projectDir, this.opts.entry ?? "src/main.ts"))
+        placeDebugInfo(this.host.projectDir, await compiled(this.host.projectDir, this.entry))
         await this.startVm()
         await this.deploy()
     }
 
     get settings(): Settings {
         return this.opts.settings
+    }
+
+    /** The program this board runs, relative to the repo root. */
+    get entry(): string {
+        return this.opts.entry ?? "src/main.ts"
     }
 
     get platformDeviceId(): string | undefined {
@@ -270,7 +280,7 @@ export class Board {
         let fromIndex = this.logs.length
         for (let attempt = 1; ; attempt++) {
             try {
-                await this.host.deploy(this.deviceId, this.opts.entry ?? "src/main.ts", this.opts.settings)
+                await this.host.deploy(this.deviceId, this.entry, this.opts.settings)
                 break
             } catch (e) {
                 if (!(e instanceof DeployTimeout) || attempt >= DEPLOY_TRIES) throw e
@@ -315,9 +325,7 @@ export class Board {
     private async restoreInstalledImage(): Promise<number | undefined> {
         const updater = this.updaterDevice?.server
         if (!updater) return undefined
-        const vm = this.host.bus!.device(this.deviceId, true)?.services({ serviceClass: SRV_DEVICE_SCRIPT_MANAGER })[0]
-        if (!vm) throw new Error(`the VM ${this.deviceId} has no DeviceScript manager on the bus`)
-        await updater.attachVm(vm)
+        await updater.attachVm(this.host.manager(this.deviceId))
         const at = this.logs.length
         return (await updater.afterBoot()) ? at : undefined
     }
